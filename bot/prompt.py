@@ -1,0 +1,110 @@
+"""Loads the prompt files once and builds chat messages that fit the model's context window."""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from bot.errors import BotError
+from bot.types import Source
+
+_FILES = ("system.txt", "answer.txt", "source.txt", "condense.txt", "refusals.toml")
+
+
+def prompts_dir(configured: str = "", root: Path | None = None) -> Path:
+    """The configured folder, else the copy installed inside the package, else the repository's prompts/."""
+    if configured:
+        p = Path(configured)
+        return p if p.is_absolute() or root is None else root / p
+    here = Path(__file__).resolve().parent
+    for cand in (here / "prompts", here.parent / "prompts"):
+        if (cand / "system.txt").is_file():
+            return cand
+    raise BotError("prompt files not found: reinstall the package or set prompts.dir in the config")
+
+
+@dataclass(frozen=True)
+class Prompts:
+    system: str
+    answer: str
+    source: str
+    condense: str
+    refusals: dict[str, str]
+    languages: dict[str, str]
+
+    @classmethod
+    def load(cls, folder: Path) -> "Prompts":
+        missing = [f for f in _FILES if not (folder / f).is_file()]
+        if missing:
+            raise BotError(f"prompt folder {folder} lacks {', '.join(missing)}: restore them or fix prompts.dir")
+        text = {f: (folder / f).read_text(encoding="utf-8") for f in _FILES}
+        ref = tomllib.loads(text["refusals.toml"])
+        languages = ref.pop("languages", {})
+        return cls(text["system.txt"].strip(), text["answer.txt"].strip(), text["source.txt"].strip(),
+                   text["condense.txt"].strip(), ref, languages)
+
+    def language_name(self, code: str) -> str:
+        return self.languages.get(code, "the language of the question")
+
+    def refusal(self, code: str) -> str:
+        return self.refusals.get(code, self.refusals.get("en", "The sources don't say."))
+
+
+def question_lang(question: str) -> str:
+    """The question's language code; English when it cannot be told (very short or no letters)."""
+    from bot.clean import detect_lang
+
+    if not re.search(r"[^\W\d_]{2,}", question):
+        return "en"
+    padded = question if len(question.split()) >= 3 else f"{question} {question} {question}"
+    return detect_lang(padded) or "en"
+
+
+def format_source(p: Prompts, n: int, s: Source) -> str:
+    return p.source.format(n=n, title=s.title or s.doc_id, date=s.date or "undated", doc_id=s.doc_id,
+                           text=s.text.strip())
+
+
+def build_messages(p: Prompts, question: str, lang: str, sources: list[Source], history: list[dict]) -> list[dict]:
+    system = p.system.format(language=p.language_name(lang), refusal=p.refusal(lang))
+    body = "\n\n".join(format_source(p, i, s) for i, s in enumerate(sources, start=1))
+    user = p.answer.format(sources=body or "(none)", question=question, language=p.language_name(lang))
+    return [{"role": "system", "content": system}, *history, {"role": "user", "content": user}]
+
+
+def fit_messages(p: Prompts, question: str, lang: str, sources: list[Source], history: list[dict],
+                 count: Callable[[str], int], budget: int) -> tuple[list[dict], list[Source], int]:
+    """Drop the lowest-ranked sources (then old history, then cut the last source) until the prompt fits.
+
+    `budget` is the context window minus the tokens reserved for the answer. Returns messages, the sources
+    kept and the prompt's token count.
+    """
+    sources, history = list(sources), list(history)
+    overhead = 8  # per message: role markers of the chat template
+
+    def size(msgs: list[dict]) -> int:
+        return sum(count(m["content"]) + overhead for m in msgs)
+
+    while True:
+        msgs = build_messages(p, question, lang, sources, history)
+        tokens = size(msgs)
+        if tokens <= budget:
+            return msgs, sources, tokens
+        if len(sources) > 1:
+            sources.pop()
+        elif history:
+            history = history[2:]
+        elif sources and len(sources[0].text) > 200:
+            s = sources[0]
+            keep = max(200, int(len(s.text) * budget / tokens) - 100)
+            sources[0] = Source(**{**s.__dict__, "text": s.text[:keep]})
+        else:
+            raise BotError(f"the question does not fit the model's context window ({budget} tokens for the "
+                           "prompt): shorten it or raise llm.context_window")
+
+
+def condense_prompt(p: Prompts, question: str, history: list[dict]) -> str:
+    lines = [f"{m['role']}: {m['content']}" for m in history[-6:]]
+    return p.condense.format(history="\n".join(lines), question=question)

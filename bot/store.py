@@ -1,0 +1,163 @@
+"""The index in Chroma: a chunk collection plus a document registry that is the ingest's commit point."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.errors import BotError
+
+PAGE = 2000  # Chroma get() page size: large corpora are read in pages, never in one call
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    doc_id: str
+    content_hash: str
+    title: str | None
+    date: str | None
+    lang: str | None
+    chunks: int
+    corpus: str  # the corpus folder the file was found in
+    text: str = ""
+
+
+def _none(value: Any) -> Any:
+    return None if value in ("", None) else value
+
+
+class Index:
+    """Chunks live in `<name>`, their sentences' vectors in `<name>_sents`, one record per document in `<name>_docs`.
+
+    A document's chunks carry its content hash. The registry's hash says which chunks are current, so an
+    ingest killed between writing new chunks and deleting old ones still answers from the last good state.
+    """
+
+    def __init__(self, client, name: str, embedder_id: str, dim: int, create: bool):
+        self.client = client
+        self.name = name
+        meta = {"embedder": embedder_id, "dim": dim, "hnsw:space": "cosine"}
+        if create:
+            self.chunks = client.get_or_create_collection(name, metadata=meta, embedding_function=None)
+            self.docs = client.get_or_create_collection(f"{name}_docs", embedding_function=None)
+            self.sents = client.get_or_create_collection(f"{name}_sents", metadata=meta, embedding_function=None)
+        else:
+            try:
+                self.chunks = client.get_collection(name, embedding_function=None)
+                self.docs = client.get_collection(f"{name}_docs", embedding_function=None)
+                self.sents = client.get_collection(f"{name}_sents", embedding_function=None)
+            except Exception:  # chromadb raises NotFoundError/ValueError depending on version and client
+                raise BotError("the index is empty: run `bot ingest` first") from None
+        built = self.chunks.metadata or {}
+        if built.get("embedder") != embedder_id or int(built.get("dim", dim)) != dim:
+            raise BotError(
+                f"the index was built with embedder {built.get('embedder')} ({built.get('dim')} dims) but the "
+                f"config selects {embedder_id} ({dim} dims): run `bot ingest --rebuild` to re-embed"
+            )
+        self.embedder_id = embedder_id
+        self._registry: dict[str, DocRecord] | None = None
+
+    # registry -------------------------------------------------------------------------------------------
+    def registry(self, with_text: bool = False) -> dict[str, DocRecord]:
+        if self._registry is not None and not with_text:
+            return self._registry
+        out: dict[str, DocRecord] = {}
+        include = ["metadatas", "documents"] if with_text else ["metadatas"]
+        offset = 0
+        while True:
+            page = self.docs.get(include=include, limit=PAGE, offset=offset)
+            for i, doc_id in enumerate(page["ids"]):
+                m = page["metadatas"][i] or {}
+                out[doc_id] = DocRecord(
+                    doc_id=doc_id, content_hash=m.get("hash", ""), title=_none(m.get("title")),
+                    date=_none(m.get("date")), lang=_none(m.get("lang")), chunks=int(m.get("chunks", 0)),
+                    corpus=m.get("corpus", ""), text=(page["documents"][i] or "") if with_text else "",
+                )
+            if len(page["ids"]) < PAGE:
+                break
+            offset += PAGE
+        if not with_text:
+            self._registry = out
+        return out
+
+    def document(self, doc_id: str) -> DocRecord | None:
+        page = self.docs.get(ids=[doc_id], include=["metadatas", "documents"])
+        if not page["ids"]:
+            return None
+        m = page["metadatas"][0] or {}
+        return DocRecord(doc_id, m.get("hash", ""), _none(m.get("title")), _none(m.get("date")),
+                         _none(m.get("lang")), int(m.get("chunks", 0)), m.get("corpus", ""), page["documents"][0] or "")
+
+    def commit_document(self, rec: DocRecord) -> None:
+        """Point the registry at this version of the document (after its chunks are written)."""
+        meta = {"hash": rec.content_hash, "title": rec.title or "", "date": rec.date or "", "lang": rec.lang or "",
+                "chunks": rec.chunks, "corpus": rec.corpus}
+        self.docs.upsert(ids=[rec.doc_id], documents=[rec.text], metadatas=[meta], embeddings=[[0.0]])
+        self._registry = None
+
+    def drop_stale_chunks(self, doc_id: str, keep_hash: str) -> None:
+        where = {"$and": [{"doc_id": doc_id}, {"doc_hash": {"$ne": keep_hash}}]}
+        self.chunks.delete(where=where)
+        self.sents.delete(where=where)
+
+    def clear_version(self, doc_id: str, doc_hash: str) -> None:
+        """Remove a half-written copy of this version (left by a killed ingest) before writing it whole."""
+        where = {"$and": [{"doc_id": doc_id}, {"doc_hash": doc_hash}]}
+        self.chunks.delete(where=where)
+        self.sents.delete(where=where)
+
+    def add_sentences(self, ids: list[str], vectors: list[list[float]], metas: list[dict]) -> None:
+        for i in range(0, len(ids), PAGE):
+            self.sents.add(ids=ids[i:i + PAGE], embeddings=vectors[i:i + PAGE], metadatas=metas[i:i + PAGE])
+
+    def nearest_chunks(self, vector: list[float], n: int) -> list[tuple[str, float]]:
+        """Chunks ranked by their best-matching sentence: (chunk id, cosine similarity), current ones only."""
+        count = self.sents.count()
+        if not count:
+            return []
+        res = self.sents.query(query_embeddings=[vector], n_results=min(count, n * 4),
+                               include=["metadatas", "distances"])
+        best: dict[str, float] = {}
+        for meta, dist in zip(res["metadatas"][0], res["distances"][0]):
+            if self.is_current(meta) and meta["chunk_id"] not in best:
+                best[meta["chunk_id"]] = 1.0 - dist
+        return list(best.items())[:n]
+
+    def get_chunks(self, ids: list[str]) -> dict[str, tuple[str, dict]]:
+        page = self.chunks.get(ids=ids, include=["metadatas", "documents"])
+        return {cid: (text or "", meta or {}) for cid, text, meta in zip(page["ids"], page["documents"], page["metadatas"])}
+
+    def remove_document(self, doc_id: str) -> None:
+        # Registry first: once it is gone the chunks are stale and ignored, even if we die before deleting them.
+        self.docs.delete(ids=[doc_id])
+        self._registry = None
+        self.chunks.delete(where={"doc_id": doc_id})
+        self.sents.delete(where={"doc_id": doc_id})
+
+    def is_current(self, meta: dict) -> bool:
+        rec = self.registry().get(meta.get("doc_id", ""))
+        return rec is not None and rec.content_hash == meta.get("doc_hash")
+
+    # chunks ---------------------------------------------------------------------------------------------
+    def iter_chunks(self):
+        """(chunk_id, text, metadata) for every current chunk, page by page."""
+        offset = 0
+        while True:
+            page = self.chunks.get(include=["metadatas", "documents"], limit=PAGE, offset=offset)
+            for cid, text, meta in zip(page["ids"], page["documents"], page["metadatas"]):
+                if self.is_current(meta or {}):
+                    yield cid, text or "", meta or {}
+            if len(page["ids"]) < PAGE:
+                break
+            offset += PAGE
+
+    def stats(self) -> dict:
+        reg = self.registry()
+        return {"documents": len(reg), "chunks": sum(r.chunks for r in reg.values()), "embedder": self.embedder_id}
+
+
+def drop_index(client, name: str) -> None:
+    for coll in (name, f"{name}_docs", f"{name}_sents"):
+        try:
+            client.delete_collection(coll)
+        except Exception:  # absent already: nothing to drop
+            pass

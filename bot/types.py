@@ -1,0 +1,94 @@
+"""The data every front end shares: retrieved sources, citations and the answer with its trace."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Source:
+    """One retrieved chunk. `rank` is its place in the list given to the user or the LLM (1-based)."""
+
+    rank: int
+    score: float
+    doc_id: str
+    chunk_id: str
+    text: str
+    title: str | None
+    date: str | None
+    lang: str | None
+    start: int | None = None  # character offsets in the cleaned document
+    end: int | None = None
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d.pop("start"), d.pop("end")
+        d["score"] = round(float(self.score), 6)
+        return d
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int  # the marker number in the answer text, [n]
+    doc_id: str
+    chunk_id: str
+    quote: str  # the sentence of the source that best supports the citing sentence
+    title: str | None
+    date: str | None
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Trace:
+    """How the answer came about: what was searched for, what the LLM saw, how long it took."""
+
+    question: str
+    standalone_question: str  # after condensing a follow-up with the chat history
+    retrieved: list[Source] = field(default_factory=list)
+    sources_given: list[Source] = field(default_factory=list)  # after trimming to fit the context window
+    dropped_sources: int = 0
+    prompt: list[dict] = field(default_factory=list)  # [{"role", "content"}]
+    prompt_tokens: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    citations: list[Citation]
+    sources: list[Source]
+    model: str
+    mode: Literal["generated", "passages"]
+    warning: str | None
+    timings: dict[str, float]
+    trace: Trace | None = None
+
+    def to_json(self, trace: bool = False) -> dict:
+        out = {
+            "question": self.question,
+            "answer": self.answer,
+            "citations": [c.to_json() for c in self.citations],
+            "sources": [s.to_json() for s in self.sources],
+            "model": self.model,
+            "mode": self.mode,
+            "warning": self.warning,
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+        }
+        if trace and self.trace is not None:
+            t = self.trace
+            out["trace"] = {
+                "standalone_question": t.standalone_question,
+                "retrieved": [s.to_json() for s in t.retrieved],
+                "dropped_sources": t.dropped_sources,
+                "prompt": t.prompt,
+                "prompt_tokens": t.prompt_tokens,
+                "timings": t.timings,
+            }
+        return out
+
+
+def search_json(query: str, results: list[Source]) -> dict:
+    return {"query": query, "results": [s.to_json() for s in results]}
