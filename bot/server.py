@@ -1,0 +1,248 @@
+"""The HTTP server: /api (ask, search), OpenAI-compatible /v1, /healthz and the Gradio chat at /, in one process."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import secrets
+import socket
+import sys
+from typing import AsyncIterator, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from bot.errors import BotError
+from bot.types import Answer, search_json
+
+_END = object()
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # no proxy buffering of the stream
+
+
+class ApiError(Exception):
+    """An error answered as {"error": {"message", "type", "code"}} with an HTTP status."""
+
+    def __init__(self, status: int, message: str, type_: str = "invalid_request_error", code: str | None = None):
+        super().__init__(message)
+        self.status, self.message, self.type, self.code = status, message, type_, code
+
+
+def error_body(message: str, type_: str, code: str | None = None) -> dict:
+    return {"error": {"message": message, "type": type_, "code": code}}
+
+
+def error_response(exc: ApiError) -> JSONResponse:
+    # 503s are not worth an automatic retry by OpenAI clients: the bot already retried the LLM itself
+    headers = {"x-should-retry": "false"} if exc.status == 503 else None
+    if exc.status == 401:
+        headers = {"WWW-Authenticate": "Bearer"}
+    return JSONResponse(error_body(exc.message, exc.type, exc.code), status_code=exc.status, headers=headers)
+
+
+def sse(data: dict | str, event: str | None = None) -> str:
+    payload = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+    return (f"event: {event}\n" if event else "") + f"data: {payload}\n\n"
+
+
+class Engine:
+    """Runs the Bot's blocking work in worker threads, so several clients are served (and streamed) at once."""
+
+    def __init__(self, bot):
+        self.bot = bot
+        # llama.cpp's in-process model is not thread-safe: one generation at a time. Ollama queues by itself.
+        self.gate = asyncio.Lock() if bot.settings.llm.provider == "llamacpp" else contextlib.nullcontext()
+
+    def check(self, question, field: str = "question") -> str:
+        if not isinstance(question, str) or not question.strip():
+            raise ApiError(400, f"{field} is empty: send the question as a non-empty string")
+        limit = self.bot.settings.retrieval.max_question_chars
+        if len(question) > limit:
+            raise ApiError(400, f"{field} is {len(question)} characters long; the limit is {limit} "
+                                "(retrieval.max_question_chars)", code="question_too_long")
+        return question
+
+    async def stream(self, question: str, history: list[dict]) -> AsyncIterator[str | Answer]:
+        """bot.stream's items, each fetched in a worker thread; the final Answer is last."""
+        async with self.gate:
+            items = self.bot.stream(question, history)
+            while (item := await run_in_threadpool(next, items, _END)) is not _END:
+                yield item
+
+    async def answer(self, question: str, history: list[dict]) -> tuple[Answer, int]:
+        """The whole Answer and how many text deltas made it."""
+        deltas = 0
+        async for item in self.stream(question, history):
+            if isinstance(item, Answer):
+                return item, deltas
+            deltas += 1
+        raise ApiError(500, "the answer stream ended without an answer", "server_error")
+
+
+# request bodies ---------------------------------------------------------------------------------------------
+class Turn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+    question: str = Field(description="the question, in any language")
+    history: list[Turn] = Field(default_factory=list, description="earlier turns, oldest first")
+    stream: bool = Field(False, description="answer as server-sent events: delta..., then answer")
+    trace: bool = Field(False, description="add the trace (rewritten question, prompt) to the Answer")
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+    query: str
+    k: int | None = Field(None, ge=1, le=50, description="how many passages (default: retrieval.top_k)")
+
+
+# the app ----------------------------------------------------------------------------------------------------
+def _validation_message(exc: RequestValidationError) -> str:
+    err = exc.errors()[0]
+    if err.get("type") == "json_invalid":
+        return f"the request body is not valid JSON ({err.get('ctx', {}).get('error', 'decode error')})"
+    where = ".".join(str(p) for p in err.get("loc", ())[1:])
+    if not where:
+        return "the request body must be a JSON object"
+    return f"{where}: {err.get('msg', 'invalid value')}"
+
+
+def create_app(bot, ui: bool = True) -> FastAPI:
+    """The FastAPI app: API routes first, then the Gradio chat mounted at / (it catches every other path)."""
+    from bot import __doc__ as summary
+    from bot.openai_api import openai_router
+
+    engine = Engine(bot)
+    api_key = bot.settings.server.api_key
+    app = FastAPI(title="bot", summary=summary, version=_version(),
+                  description="Cited answers over your documents. Errors: `{\"error\": {\"message\", \"type\", "
+                              "\"code\"}}`. See README, HTTP server.")
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_req, exc: ApiError):
+        return error_response(exc)
+
+    @app.exception_handler(BotError)
+    async def _bot_error(_req, exc: BotError):  # the index or model cannot be used: the fix is in the message
+        return error_response(ApiError(503, str(exc), "service_unavailable"))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_req, exc: RequestValidationError):
+        return error_response(ApiError(400, _validation_message(exc)))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_req, exc: StarletteHTTPException):
+        kind = {401: "authentication_error", 404: "not_found_error"}.get(exc.status_code, "invalid_request_error")
+        return error_response(ApiError(exc.status_code, str(exc.detail), kind))
+
+    @app.exception_handler(Exception)
+    async def _crash(_req, exc: Exception):
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        return error_response(ApiError(500, f"unexpected {type(exc).__name__}: {first}", "server_error"))
+
+    def authorized(request: Request) -> None:
+        if not api_key:
+            return
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not secrets.compare_digest(token.strip().encode(), api_key.encode()):
+            raise ApiError(401, "missing or wrong API key: send the header `Authorization: Bearer <server.api_key>`",
+                           "authentication_error", "invalid_api_key")
+
+    api = APIRouter(prefix="/api", tags=["bot"], dependencies=[Depends(authorized)])
+
+    @api.post("/ask", summary="Answer a question with [n] citations (JSON, or server-sent events with stream)")
+    async def ask(req: AskRequest):
+        question = engine.check(req.question)
+        history = [t.model_dump() for t in req.history]
+        if not req.stream:
+            answer, _ = await engine.answer(question, history)
+            return answer.to_json(trace=req.trace)
+        items = engine.stream(question, history)
+        first = await anext(items)  # errors before the first item still get a proper status code
+
+        async def events():
+            try:
+                item = first
+                while True:
+                    if isinstance(item, Answer):
+                        yield sse(item.to_json(trace=req.trace), "answer")
+                        return
+                    yield sse({"text": item}, "delta")
+                    item = await anext(items)
+            except Exception as exc:  # after the headers went out: say it in the stream
+                yield sse(error_body(f"{type(exc).__name__}: {exc}".splitlines()[0], "server_error"), "error")
+            finally:
+                await items.aclose()
+
+        return StreamingResponse(events(), media_type="text/event-stream", headers=SSE_HEADERS)
+
+    @api.post("/search", summary="Retrieval only, no LLM: the top passages for a query")
+    def search(req: SearchRequest):
+        query = engine.check(req.query, "query")
+        return search_json(query, bot.search(query, req.k))
+
+    @app.get("/healthz", tags=["status"], summary="Index size and LLM status (no API key needed)")
+    def healthz():
+        try:
+            index = bot.stats()
+        except BotError as exc:
+            return JSONResponse({"status": "error", "index": {"error": str(exc)}, "llm": None}, status_code=503)
+        ok, line = bot.llm_status()
+        return {"status": "ok" if ok else "degraded", "index": index,
+                "llm": {"ok": ok, "status": line, "model": bot.model_name}}
+
+    app.include_router(api)
+    app.include_router(openai_router(engine, authorized))
+
+    @app.api_route("/api/{rest:path}", include_in_schema=False, methods=["GET", "POST", "PUT", "DELETE"])
+    @app.api_route("/v1/{rest:path}", include_in_schema=False, methods=["GET", "POST", "PUT", "DELETE"])
+    def unknown(request: Request):  # keeps unknown API paths from falling through to the UI mounted at /
+        raise ApiError(404, f"no such endpoint: {request.method} {request.url.path} (see /docs)", "not_found_error")
+
+    if ui:
+        import gradio as gr
+
+        from bot.ui import build_ui
+
+        auth = (lambda _user, password: secrets.compare_digest(password, api_key)) if api_key else None
+        gr.mount_gradio_app(app, build_ui(bot), path="/", auth=auth,
+                            auth_message="Password: the server's API key (server.api_key)" if api_key else None)
+    return app
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("bot")
+    except PackageNotFoundError:
+        return "0"
+
+
+def serve(bot, host: str | None = None, port: int | None = None) -> None:
+    """Serve the app with uvicorn until interrupted (defaults: server.host, server.port)."""
+    import uvicorn
+
+    cfg = bot.settings.server
+    host, port = host or cfg.host, port or cfg.port
+    try:  # a clear error now rather than uvicorn's exit after start-up
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise BotError(f"cannot listen on {host}:{port} ({exc.strerror}): pass another --port or stop what "
+                       "uses it") from None
+    if host not in ("127.0.0.1", "localhost", "::1") and not cfg.api_key:
+        print(f"warning: serving on {host} without an API key; anyone who can reach it can use it "
+              "(set server.api_key or BOT_SERVER__API_KEY)", file=sys.stderr)
+    app = create_app(bot)
+    shown = f"[{host}]" if ":" in host else host
+    print(f"serving on http://{shown}:{port}  (chat UI /, API docs /docs, OpenAI API /v1)", file=sys.stderr,
+          flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
