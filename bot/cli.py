@@ -155,7 +155,7 @@ def cmd_chat(args) -> int:
 
     bot = _bot(args)
     if not args.no_ingest:
-        print(bot.ingest().line(), file=sys.stderr)
+        print(bot.ingest(progress=True).line(), file=sys.stderr)
     launch(bot, host=args.host, port=args.port)
     return 0
 
@@ -167,7 +167,7 @@ def cmd_serve(args) -> int:
 
     bot = _bot(args)
     if not args.no_ingest:
-        print(bot.ingest().line(), file=sys.stderr)
+        print(bot.ingest(progress=True).line(), file=sys.stderr)
     serve(bot, host=args.host, port=args.port)
     return 0
 

@@ -23,6 +23,7 @@ class Bot:
         self.settings = settings
         self.prompts = Prompts.load(prompts_dir(settings.prompts.dir, settings.root))
         self._lock = threading.RLock()
+        self._generating = threading.Lock()  # llama.cpp: one model object, one generation at a time
         self._embed = self._embedder_id = self._client = self._index = self._retriever = self._llm = None
         self._count_tokens = None
 
@@ -69,7 +70,15 @@ class Bot:
     @property
     def model_name(self) -> str:
         cfg = self.settings.llm
-        return cfg.model if cfg.provider == "ollama" else f"llamacpp:{Path(cfg.gguf_path).name or cfg.gguf_path}"
+        if cfg.provider == "ollama":
+            return cfg.model
+        from bot.backends import _gguf_path
+
+        try:  # "pkg:NAME" names the package; the user wants to see which .gguf inside it runs
+            path = _gguf_path(cfg.gguf_path)
+        except BotError:
+            path = cfg.gguf_path
+        return f"llamacpp:{Path(path).name or path}"
 
     # ingest and search ----------------------------------------------------------------------------------
     def ingest(self, paths: list[str | Path] | None = None, rebuild: bool = False, progress: bool = False,
@@ -155,6 +164,14 @@ class Bot:
 
     def stream(self, question: str, history: list[dict] | None = None) -> Iterator[str | Answer]:
         """Yield the answer's text deltas as they are generated, then the final Answer (always last)."""
+        if self.settings.llm.provider != "llamacpp":  # Ollama queues concurrent requests itself
+            yield from self._stream(question, history)
+            return
+        # the UI and the HTTP API share this Bot in one process and may ask at once
+        with self._generating:
+            yield from self._stream(question, history)
+
+    def _stream(self, question: str, history: list[dict] | None = None) -> Iterator[str | Answer]:
         from bot.backends import describe_llm_error, with_retries
 
         question = self._check_question(question)

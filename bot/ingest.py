@@ -97,6 +97,9 @@ def ingest(settings: Settings, index: Index, embed_model, vector_store, centerin
             continue
         old = registry.get(doc_id)
         if old and old.content_hash == doc.content_hash:
+            if old.corpus != str(corpus):  # the folder moved: re-point the record, else deletions there go unseen
+                index.commit_document(DocRecord(doc_id, doc.content_hash, doc.title, doc.date, doc.lang, old.chunks,
+                                                str(corpus), doc.text))
             summary.unchanged += 1
             continue
         meta = {"doc_id": doc_id, "doc_hash": doc.content_hash, "title": doc.title or "", "date": doc.date or "",

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
+import logging
 import secrets
 import socket
 import sys
@@ -53,10 +53,8 @@ class Engine:
 
     def __init__(self, bot):
         self.bot = bot
-        # llama.cpp's in-process model is not thread-safe: one generation at a time. Ollama queues by itself.
-        self.gate = asyncio.Lock() if bot.settings.llm.provider == "llamacpp" else contextlib.nullcontext()
 
-    def check(self, question, field: str = "question") -> str:
+    def check(self, question: str, field: str = "question") -> str:
         if not isinstance(question, str) or not question.strip():
             raise ApiError(400, f"{field} is empty: send the question as a non-empty string")
         limit = self.bot.settings.retrieval.max_question_chars
@@ -67,10 +65,9 @@ class Engine:
 
     async def stream(self, question: str, history: list[dict]) -> AsyncIterator[str | Answer]:
         """bot.stream's items, each fetched in a worker thread; the final Answer is last."""
-        async with self.gate:
-            items = self.bot.stream(question, history)
-            while (item := await run_in_threadpool(next, items, _END)) is not _END:
-                yield item
+        items = self.bot.stream(question, history)  # llama.cpp: the Bot lets one generate at a time
+        while (item := await run_in_threadpool(next, items, _END)) is not _END:
+            yield item
 
     async def answer(self, question: str, history: list[dict]) -> tuple[Answer, int]:
         """The whole Answer and how many text deltas made it."""
@@ -110,18 +107,20 @@ def _validation_message(exc: RequestValidationError) -> str:
         return f"the request body is not valid JSON ({err.get('ctx', {}).get('error', 'decode error')})"
     where = ".".join(str(p) for p in err.get("loc", ())[1:])
     if not where:
-        return "the request body must be a JSON object"
+        return "the request body must be a JSON object (sent with Content-Type: application/json)"
     return f"{where}: {err.get('msg', 'invalid value')}"
 
 
 def create_app(bot, ui: bool = True) -> FastAPI:
     """The FastAPI app: API routes first, then the Gradio chat mounted at / (it catches every other path)."""
+    from importlib.metadata import version
+
     from bot import __doc__ as summary
     from bot.openai_api import openai_router
 
     engine = Engine(bot)
     api_key = bot.settings.server.api_key
-    app = FastAPI(title="bot", summary=summary, version=_version(),
+    app = FastAPI(title="bot", summary=summary, version=version("bot"),
                   description="Cited answers over your documents. Errors: `{\"error\": {\"message\", \"type\", "
                               "\"code\"}}`. See README, HTTP server.")
 
@@ -198,32 +197,34 @@ def create_app(bot, ui: bool = True) -> FastAPI:
         return {"status": "ok" if ok else "degraded", "index": index,
                 "llm": {"ok": ok, "status": line, "model": bot.model_name}}
 
+    v1 = openai_router(engine, authorized)
     app.include_router(api)
-    app.include_router(openai_router(engine, authorized))
+    app.include_router(v1)
+    methods: dict[str, set] = {}
+    for route in (*api.routes, *v1.routes):
+        methods.setdefault(route.path, set()).update(route.methods)
 
     @app.api_route("/api/{rest:path}", include_in_schema=False, methods=["GET", "POST", "PUT", "DELETE"])
     @app.api_route("/v1/{rest:path}", include_in_schema=False, methods=["GET", "POST", "PUT", "DELETE"])
     def unknown(request: Request):  # keeps unknown API paths from falling through to the UI mounted at /
-        raise ApiError(404, f"no such endpoint: {request.method} {request.url.path} (see /docs)", "not_found_error")
+        path = request.url.path
+        allowed = sorted(methods.get(path, ()))
+        if allowed:
+            raise ApiError(405, f"{request.method} is not allowed on {path}: use {', '.join(allowed)}")
+        raise ApiError(404, f"no such endpoint: {request.method} {path} (see /docs)", "not_found_error")
 
     if ui:
         import gradio as gr
 
-        from bot.ui import build_ui
+        from bot.ui import build_ui, ui_assets
 
-        auth = (lambda _user, password: secrets.compare_digest(password, api_key)) if api_key else None
-        gr.mount_gradio_app(app, build_ui(bot), path="/", auth=auth,
-                            auth_message="Password: the server's API key (server.api_key)" if api_key else None)
+        def auth(_user: str, password: str) -> bool:  # any user name; the password is the API key
+            return secrets.compare_digest(str(password).encode(), api_key.encode())
+
+        gr.mount_gradio_app(app, build_ui(bot), path="/", auth=auth if api_key else None,
+                            auth_message="Password: the server's API key (server.api_key)" if api_key else None,
+                            **ui_assets())
     return app
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("bot")
-    except PackageNotFoundError:
-        return "0"
 
 
 def serve(bot, host: str | None = None, port: int | None = None) -> None:
@@ -241,8 +242,20 @@ def serve(bot, host: str | None = None, port: int | None = None) -> None:
     if host not in ("127.0.0.1", "localhost", "::1") and not cfg.api_key:
         print(f"warning: serving on {host} without an API key; anyone who can reach it can use it "
               "(set server.api_key or BOT_SERVER__API_KEY)", file=sys.stderr)
+    try:  # load the embedder and open the index now, not on the first request
+        bot.stats()
+    except BotError as exc:
+        print(f"warning: {exc}", file=sys.stderr)
     app = create_app(bot)
     shown = f"[{host}]" if ":" in host else host
     print(f"serving on http://{shown}:{port}  (chat UI /, API docs /docs, OpenAI API /v1)", file=sys.stderr,
           flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
+    logging.getLogger("uvicorn.error").addFilter(_quiet_shutdown)
+    uvicorn.Server(config).run()
+
+
+def _quiet_shutdown(record: logging.LogRecord) -> bool:
+    """On Ctrl-C, open browser tabs keep Gradio's event streams alive; their cancellation is not an error."""
+    exc = record.exc_info[1] if record.exc_info else None
+    return not isinstance(exc, asyncio.CancelledError) and "graceful shutdown exceeded" not in record.getMessage()

@@ -118,7 +118,8 @@ class Index:
                                include=["metadatas", "distances"])
         best: dict[str, float] = {}
         for meta, dist in zip(res["metadatas"][0], res["distances"][0]):
-            if self.is_current(meta) and meta["chunk_id"] not in best:
+            # None: a sentence another process deleted while this one's vector index was loaded
+            if meta and self.is_current(meta) and meta["chunk_id"] not in best:
                 best[meta["chunk_id"]] = 1.0 - dist
         return list(best.items())[:n]
 

@@ -1,0 +1,233 @@
+"""`bot eval`: runs a Q&A set through the bot's own search/ask path, scores it and writes a run folder."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from bot import metrics
+from bot.errors import BotError
+from bot.evalset import LANGS, TYPES, QAItem, load_qa
+
+KS = (1, 3, 5)
+UNANSWERABLE_EXPECTED = "The sources do not contain the answer; a correct reply says so instead of guessing."
+
+
+def _prompt_file(settings, name: str) -> str:
+    from bot.prompt import prompts_dir
+
+    # a custom prompts.dir written before the judge existed falls back to the shipped judge prompts
+    for folder in (prompts_dir(settings.prompts.dir, settings.root), prompts_dir()):
+        if (folder / name).is_file():
+            return (folder / name).read_text(encoding="utf-8").strip()
+    raise BotError(f"prompt file {name} not found: reinstall the package or add it to prompts.dir")
+
+
+class Judge:
+    """LLM-as-judge served by Ollama: faithfulness to the cited passages and correctness against the gold answer."""
+
+    def __init__(self, settings):
+        from bot.backends import build_llm, ollama_status
+
+        self.model = settings.eval.judge_model
+        llm = settings.llm.model_copy(update={"provider": "ollama", "model": self.model, "temperature": 0.0,
+                                              "max_tokens": 96})
+        self.settings = settings.model_copy(update={"llm": llm})
+        ok, line = ollama_status(self.settings)
+        if not ok:
+            raise BotError(f"judge model: {line}; or clear eval.judge_model to run without the judge")
+        self.templates = {n: _prompt_file(settings, f"judge_{n}.txt") for n in ("faithfulness", "correctness")}
+        self.llm = build_llm(self.settings)
+        self.errors = 0
+
+    def __call__(self, name: str, **fields) -> tuple[int | None, str]:
+        from llama_index.core.llms import ChatMessage
+
+        from bot.backends import describe_llm_error, with_retries
+
+        prompt = self.templates[name].format(**fields)
+        try:
+            out = with_retries(lambda: self.llm.chat([ChatMessage(role="user", content=prompt)]), self.settings)
+            score, reason = metrics.parse_judge(out.message.content or "")
+        except Exception as exc:  # one failed judgement must not end a long run
+            score, reason = None, f"judge failed: {describe_llm_error(exc, self.settings)}"
+        if score is None:
+            self.errors += 1
+            reason = reason if reason.startswith("judge failed") else f"unreadable judge reply: {reason}"
+        return score, reason
+
+
+def expected_text(item: QAItem) -> str:
+    if not item.answerable:
+        return UNANSWERABLE_EXPECTED
+    return ("all of: " if item.all_answers else "any of: ") + " | ".join(item.answers)
+
+
+def score_item(bot, item: QAItem, retrieval_only: bool, judge: Judge | None, refusals: list[str]) -> dict:
+    """One question through bot.search (retrieval only) or bot.ask, with every per-question score."""
+    answer = None
+    if retrieval_only:
+        t0 = time.perf_counter()
+        retrieved = bot.search(item.question)
+        timings = {"retrieve_s": time.perf_counter() - t0}
+    else:
+        answer = bot.ask(item.question)
+        retrieved = answer.trace.retrieved  # the answer's own retrieval: a full run retrieves once
+        timings = {k: answer.timings[k] for k in ("retrieve_s", "generate_s") if k in answer.timings}
+    s: dict = {}
+    if item.answerable:
+        rank = metrics.evidence_rank([r.text for r in retrieved], item.evidence)
+        s.update({"evidence_rank": rank, **{f"hit@{k}": metrics.hit_at(rank, k) for k in KS},
+                  "rr": metrics.reciprocal_rank(rank),
+                  "doc_recall@5": metrics.doc_recall([r.doc_id for r in retrieved], item.gold_docs, 5)})
+    reasons: dict = {}
+    if answer is not None:
+        generated = answer.mode == "generated"
+        # a passages fallback (the LLM failed) is no answer: it scores as an empty one
+        text, cites = (answer.answer, answer.citations) if generated else ("", [])
+        refused = metrics.is_refusal(text, refusals)
+        s.update({"refused": refused, "refusal_correct": refused != item.answerable,
+                  "uncited": None if refused else not cites})
+        if item.answerable:
+            cited = [(c.doc_id, answer.sources[c.n - 1].text) for c in cites]
+            s["alias_match"] = metrics.alias_match(text, item.answers, item.all_answers)
+            s["token_f1"] = metrics.token_f1(text, item.answers, item.all_answers)
+            s["citation_precision"], s["cites_gold"] = metrics.citation_scores(cited, item.gold_docs, item.evidence)
+            s["correct"] = s["alias_match"]
+        else:
+            s["correct"] = refused
+        if judge is not None:
+            if not generated:
+                s["judge_correctness"], reasons["correctness"] = 0, "no answer: the LLM failed (passages fallback)"
+            else:
+                s["judge_correctness"], reasons["correctness"] = judge(
+                    "correctness", question=item.question, expected=expected_text(item), answer=text)
+                if cites:
+                    passages = "\n\n".join(f"[{c.n}] {answer.sources[c.n - 1].text.strip()}" for c in cites)
+                    s["judge_faithfulness"], reasons["faithfulness"] = judge(
+                        "faithfulness", question=item.question, passages=passages, answer=text)
+    top = " ".join(retrieved[0].text.split())[:300] if retrieved else ""
+    return {
+        "id": item.id, "question": item.question, "lang": item.lang, "type": item.type,
+        "answerable": item.answerable, "expected": list(item.answers), "all_answers": item.all_answers,
+        "gold_docs": list(item.gold_docs),
+        "answer": answer.answer if answer else None, "mode": answer.mode if answer else "retrieval-only",
+        "warning": answer.warning if answer else None,
+        "citations": [{"n": c.n, "doc_id": c.doc_id, "chunk_id": c.chunk_id} for c in answer.citations]
+        if answer else [],
+        "retrieved": [r.chunk_id for r in retrieved], "retrieved_docs": [r.doc_id for r in retrieved],
+        "top_passage": top, "scores": s, "judge": reasons,
+        "timings": {k: round(v, 4) for k, v in timings.items()},
+    }
+
+
+def _groups(rows: list[dict], key: str, order: tuple[str, ...]) -> dict:
+    values = [v for v in order if any(r[key] == v for r in rows)] + sorted({r[key] for r in rows} - set(order))
+    return {v: {"items": sum(r[key] == v for r in rows),
+                "scores": metrics.aggregate([r["scores"] for r in rows if r[key] == v])} for v in values}
+
+
+def check_minimums(scores: dict, minimums: dict) -> tuple[list[str], list[str]]:
+    """(one line per failed minimum, names not measured in this run)."""
+    failed, skipped = [], []
+    for name, minimum in minimums.items():
+        if name not in metrics.SCORE_NAMES:
+            failed.append(f"eval.min_scores: unknown score '{name}'; use one of {', '.join(metrics.SCORE_NAMES)}")
+        elif metrics.lower_is_better(name):
+            failed.append(f"eval.min_scores: '{name}' is lower-is-better and cannot take a minimum; remove it")
+        elif name not in scores:
+            skipped.append(name)
+        elif scores[name] < minimum - 1e-9:
+            failed.append(f"{name} = {scores[name]:.3f} is below the minimum {minimum:g} (eval.min_scores)")
+    return failed, skipped
+
+
+def _run_dir(out: Path) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    path, n = out / stamp, 1
+    while path.exists():  # two runs in one second (CI, tests) must not overwrite each other
+        n += 1
+        path = out / f"{stamp}-{n}"
+    path.mkdir(parents=True)
+    return path
+
+
+def main(args) -> int:
+    from tqdm import tqdm
+
+    from bot import report
+    from bot.config import load_settings
+    from bot.core import Bot
+
+    settings = load_settings(getattr(args, "config", None))
+    retrieval_only = bool(getattr(args, "retrieval_only", False))
+    qa_path = Path(args.qa) if getattr(args, "qa", None) else settings.resolve(settings.eval.qa)
+    out = Path(args.out) if getattr(args, "out", None) else settings.resolve(settings.eval.out)
+    corpus = settings.corpus_paths[0] if settings.corpus_paths else settings.resolve("seeds")
+    items = load_qa(qa_path, corpus)
+    limit = getattr(args, "limit", None)
+    if limit is not None and limit < 1:
+        raise BotError(f"--limit {limit}: give a number of questions, at least 1")
+    items = items[:limit] if limit else items
+    if not items:
+        raise BotError(f"{qa_path} holds no questions: add JSON lines (see eval/README.md)")
+    baseline = report.load_run(Path(args.baseline)) if getattr(args, "baseline", None) else None
+
+    bot = Bot(settings)
+    stats = bot.stats()
+    if not stats["documents"]:
+        raise BotError("the index is empty: run `bot ingest` before `bot eval`")
+    indexed = {d.doc_id for d in bot.documents()}
+    missing = sorted({d for i in items for d in i.gold_docs} - indexed)
+    if missing:
+        print(f"warning: gold documents not in the index: {', '.join(missing[:5])}: run `bot ingest`",
+              file=sys.stderr)
+    judge = None
+    if not retrieval_only:
+        ok, line = bot.llm_status()
+        if not ok:
+            raise BotError(f"{line}; or score retrieval alone with `bot eval --retrieval-only`")
+        judge = Judge(settings) if settings.eval.judge_model else None
+    bot.search(items[0].question)  # warm-up (keyword index, caches) so latencies are per question
+    refusals = list(bot.prompts.refusals.values())
+
+    t0 = time.perf_counter()
+    rows = [score_item(bot, item, retrieval_only, judge, refusals)
+            for item in tqdm(items, desc="eval", unit="q", file=sys.stderr, mininterval=1.0)]
+    seconds = time.perf_counter() - t0
+    scores = metrics.aggregate([r["scores"] for r in rows], [r["timings"] for r in rows])
+    failed, skipped = check_minimums(scores, settings.eval.min_scores)
+    config = settings.model_dump(mode="json")
+    if config["server"].get("api_key"):
+        config["server"]["api_key"] = "***"  # run folders get shared; the key must not travel with them
+    run = _run_dir(out)
+    summary = {
+        "run": run.name, "created": datetime.now().isoformat(timespec="seconds"), "qa": str(qa_path),
+        "items": len(rows), "answerable": sum(r["answerable"] for r in rows),
+        "retrieval_only": retrieval_only, "model": None if retrieval_only else bot.model_name,
+        "judge_model": judge.model if judge else None, "embedder": stats["embedder"],
+        "seconds": round(seconds, 2), "scores": scores,
+        "by_type": _groups(rows, "type", TYPES), "by_lang": _groups(rows, "lang", LANGS),
+        "counts": {"passages_fallback": sum(r["mode"] == "passages" for r in rows),
+                   "judge_unscored": judge.errors if judge else 0},
+        "min_scores": {"required": dict(settings.eval.min_scores), "failed": failed, "not_measured": skipped},
+        "config": config,
+    }
+    with open(run / "results.jsonl", "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    (run / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    path = report.write_report(run, summary, rows, baseline)
+
+    print(report.format_table(summary))
+    if summary["counts"]["passages_fallback"]:
+        print(f"warning: {summary['counts']['passages_fallback']} answers fell back to passages (the LLM failed); "
+              "they score as empty answers", file=sys.stderr)
+    for name in skipped:
+        print(f"note: minimum for {name} not checked: not measured in this run", file=sys.stderr)
+    for line in failed:
+        print(f"FAIL {line}", file=sys.stderr)
+    print(f"report: {path}")
+    return 1 if failed else 0

@@ -1,0 +1,188 @@
+"""Pure scoring functions of the eval: retrieval hits, alias match, token F1, refusals, citations, percentiles."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from typing import Iterable, Sequence
+
+# Letters that NFKD does not split into base + accent, folded by hand (Polish, Norwegian, German, ...).
+_FOLD = str.maketrans({"ł": "l", "ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ð": "d", "þ": "th", "œ": "oe",
+                       "ı": "i"})
+_MARKER_RE = re.compile(r"\[\s*\d+(?:\s*[-–,;]\s*\d+)*\s*\]")
+
+# Refusal wordings seen from models beside the configured phrases (prompts/refusals.toml); matched on
+# word boundaries after normalization, so "don't say" also catches "The sources don't say when".
+REFUSAL_PATTERNS = (
+    # en
+    "don't say", "do not say", "does not say", "doesn't say", "don't contain", "do not contain",
+    "does not contain", "doesn't contain", "don't mention", "do not mention", "does not mention",
+    "doesn't mention", "don't provide", "do not provide", "does not provide", "no information",
+    "not mentioned", "cannot answer", "can't answer",
+    # de
+    "keine Informationen", "keine Angaben", "sagen dazu nichts", "sagen nichts", "nicht erwähnt",
+    "enthalten keine", "enthalten nicht", "geht nicht hervor", "nicht beantworten",
+    # pl
+    "nie zawierają", "nie zawiera", "nie mówią", "brak informacji", "nie podają", "nie wspominają",
+    "nie ma informacji",
+    # no
+    "inneholder ikke", "sier ikke", "sier ingenting", "ingen informasjon", "nevner ikke", "ikke nevnt",
+    "oppgir ikke",
+)
+
+# summary key -> the per-question score it averages (None values are left out of the mean)
+MEAN_SCORES = {
+    "retrieval.evidence_hit@1": "hit@1",
+    "retrieval.evidence_hit@3": "hit@3",
+    "retrieval.evidence_hit@5": "hit@5",
+    "retrieval.mrr": "rr",
+    "retrieval.doc_recall@5": "doc_recall@5",
+    "answers.accuracy": "correct",
+    "answers.alias_match": "alias_match",
+    "answers.token_f1": "token_f1",
+    "answers.refusal_accuracy": "refusal_correct",
+    "citations.precision": "citation_precision",
+    "citations.recall": "cites_gold",
+    "citations.uncited_share": "uncited",
+    "judge.faithfulness": "judge_faithfulness",
+    "judge.correctness": "judge_correctness",
+}
+LATENCY_SCORES = ("latency.retrieve_p50", "latency.retrieve_p95", "latency.generate_p50", "latency.generate_p95")
+SCORE_NAMES = (*MEAN_SCORES, *LATENCY_SCORES)
+
+
+def lower_is_better(name: str) -> bool:
+    return name.startswith("latency.") or name == "citations.uncited_share"
+
+
+def normalize(text: str) -> str:
+    """Lowercase, strip accents, punctuation to spaces, whitespace squashed: "NAZARBÁJEW!" -> "nazarbajew"."""
+    text = unicodedata.normalize("NFKD", text.lower().translate(_FOLD))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = "".join(c if c.isalnum() else " " for c in text)
+    return " ".join(text.split())
+
+
+def strip_markers(text: str) -> str:
+    return _MARKER_RE.sub(" ", text)
+
+
+def tokens(text: str) -> list[str]:
+    return normalize(strip_markers(text)).split()
+
+
+def _contains_phrase(haystack: str, phrase: str) -> bool:
+    """Both already normalized: a match must start and end on word boundaries."""
+    return bool(phrase) and f" {phrase} " in f" {haystack} "
+
+
+def alias_match(answer: str, aliases: Sequence[str], all_answers: bool = False) -> bool:
+    """Any alias (every alias when all_answers) appears in the answer as whole words, after normalization."""
+    text = normalize(strip_markers(answer))
+    norm = [a for a in (normalize(x) for x in aliases) if a]
+    if not norm:
+        return False
+    found = [_contains_phrase(text, a) for a in norm]
+    return all(found) if all_answers else any(found)
+
+
+def token_f1(answer: str, aliases: Sequence[str], all_answers: bool = False) -> float:
+    """SQuAD-style token F1 against the best alias; with all_answers the aliases together are the gold answer."""
+    golds = [" ".join(aliases)] if all_answers else list(aliases)
+    pred = Counter(tokens(answer))
+    best = 0.0
+    for gold in golds:
+        ref = Counter(tokens(gold))
+        common = sum((pred & ref).values())
+        if common:
+            p, r = common / sum(pred.values()), common / sum(ref.values())
+            best = max(best, 2 * p * r / (p + r))
+    return best
+
+
+def is_refusal(answer: str, phrases: Iterable[str] = ()) -> bool:
+    """The answer says the sources do not hold the answer: a configured phrase or a known refusal pattern."""
+    text = normalize(strip_markers(answer))
+    return any(_contains_phrase(text, normalize(p)) for p in (*phrases, *REFUSAL_PATTERNS))
+
+
+def contains_quote(text: str, quote: str) -> bool:
+    """Whitespace-insensitive containment (line breaks and double spaces from cleaning do not matter)."""
+    squash = lambda s: re.sub(r"\s+", "", unicodedata.normalize("NFC", s))  # noqa: E731
+    q = squash(quote)
+    return bool(q) and q in squash(text)
+
+
+def evidence_rank(chunk_texts: Sequence[str], evidence: Sequence[str]) -> int | None:
+    """1-based rank of the first retrieved chunk that contains any evidence quote; None when none does."""
+    for rank, text in enumerate(chunk_texts, start=1):
+        if any(contains_quote(text, q) for q in evidence):
+            return rank
+    return None
+
+
+def hit_at(rank: int | None, k: int) -> float:
+    return 1.0 if rank is not None and rank <= k else 0.0
+
+
+def reciprocal_rank(rank: int | None) -> float:
+    return 1.0 / rank if rank else 0.0
+
+
+def doc_recall(retrieved_docs: Sequence[str], gold_docs: Sequence[str], k: int) -> float:
+    """Share of the gold documents that have a chunk among the top k."""
+    top = set(retrieved_docs[:k])
+    gold = set(gold_docs)
+    return len(gold & top) / len(gold) if gold else 0.0
+
+
+def citation_scores(cited: Sequence[tuple[str, str]], gold_docs: Sequence[str],
+                    evidence: Sequence[str]) -> tuple[float | None, bool]:
+    """(precision, cites a gold source) for the cited (doc_id, chunk text) pairs of one answer.
+
+    A cited source is right when it comes from a gold document or its text contains an evidence quote.
+    Precision is None when nothing is cited.
+    """
+    right = [doc in gold_docs or any(contains_quote(text, q) for q in evidence) for doc, text in cited]
+    return (sum(right) / len(right) if right else None), any(right)
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The q-th percentile (0-100) with linear interpolation between closest ranks (numpy's default)."""
+    vals = sorted(values)
+    if not vals:
+        return None
+    pos = (len(vals) - 1) * q / 100
+    lo = int(pos)
+    hi = min(lo + 1, len(vals) - 1)
+    return vals[lo] + (vals[hi] - vals[lo]) * (pos - lo)
+
+
+def mean(values: Iterable[float | bool | None]) -> float | None:
+    vals = [float(v) for v in values if v is not None]
+    return sum(vals) / len(vals) if vals else None
+
+
+def aggregate(scores: Sequence[dict], timings: Sequence[dict] = ()) -> dict[str, float]:
+    """Summary scores from per-question score dicts (and timings): only those that could be measured."""
+    out = {}
+    for name, key in MEAN_SCORES.items():
+        value = mean(s.get(key) for s in scores)
+        if value is not None:
+            out[name] = value
+    for stage in ("retrieve", "generate"):
+        vals = [t[f"{stage}_s"] for t in timings if t.get(f"{stage}_s") is not None]
+        if vals:
+            out[f"latency.{stage}_p50"] = percentile(vals, 50)
+            out[f"latency.{stage}_p95"] = percentile(vals, 95)
+    return out
+
+
+def parse_judge(text: str) -> tuple[int | None, str]:
+    """(0/1 score, one-line reason) from a judge's "SCORE: 1 / REASON: ..." reply; score None when unreadable."""
+    m = re.search(r"score\W{0,3}([01])\b", text, re.I) or re.match(r"\W*([01])\b", text)
+    reason = re.search(r"reason\W{0,3}(.+)", text, re.I)
+    line = reason.group(1) if reason else next((x for x in text.splitlines() if x.strip() and not
+                                                 re.match(r"\W*(score\W*)?[01]\W*$", x, re.I)), "")
+    line = " ".join(line.split())
+    return (int(m.group(1)) if m else None), (line[:197] + "…" if len(line) > 200 else line)

@@ -1,0 +1,187 @@
+"""The Gradio chat UI (`bot chat`): streamed, cited answers, a source panel, status line and the document list."""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import gradio as gr
+
+from bot.errors import BotError
+from bot.types import Answer, Source
+from bot.ui_render import (PANEL_EMPTY, answer_markdown, banner_html, details_markdown, document_panel,
+                           documents_table, error_panel, md_text, partial, source_panel, status_html)
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+EXAMPLES = [
+    "Who did Tokayev meet on his first trip abroad as president?",
+    "Warum reiste Tokajew nach seiner Wahl zuerst nach Moskau?",
+    "Z kim spotkał się prezydent Kazachstanu w Moskwie?",
+    "Hvilke signaler sender Tokajev med sitt første statsbesøk?",
+]
+# System fonts only: the UI must not reach out to Google Fonts from an offline machine.
+THEME = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
+                          font_mono=["ui-monospace", "SFMono-Regular", "monospace"])
+
+
+def _panel_js() -> str:
+    css = (HERE / "ui.css").read_text(encoding="utf-8")
+    return f"const BOT_CSS = {json.dumps(css)};\n" + (HERE / "ui.js").read_text(encoding="utf-8")
+
+
+def ui_assets() -> dict:
+    """Keyword arguments for Blocks.launch / gr.mount_gradio_app (Gradio 6 takes the theme there)."""
+    return {"theme": THEME}
+
+
+def _new_session() -> dict:
+    return {"chat": [], "answers": []}
+
+
+def _history(answers: list[Answer]) -> list[dict]:
+    out = []
+    for a in answers:
+        out += [{"role": "user", "content": a.question}, {"role": "assistant", "content": a.answer}]
+    return out
+
+
+def _resolve(key: str, answers: list[Answer]) -> tuple[str, Source, str | None]:
+    """A panel key ("cite-I-N" or "src-I-J") -> (label, source, supporting sentence or None)."""
+    kind, i, n = key.split("-")
+    a = answers[int(i)]
+    if kind == "cite":
+        quote = next((c.quote for c in a.citations if c.n == int(n)), None)
+        return f"[{n}]", a.sources[int(n) - 1], quote
+    retrieved = a.trace.retrieved if a.trace else a.sources
+    return f"retrieved #{int(n) + 1}", retrieved[int(n)], None
+
+
+class ChatUI:
+    """Event handlers; everything per person lives in the gr.State passed in, never on this object."""
+
+    def __init__(self, bot):
+        self.bot = bot
+
+    def status(self):
+        ok, line = self.bot.llm_status()
+        try:
+            stats, err = self.bot.stats(), ""
+        except BotError as exc:
+            stats, err = None, str(exc)
+        return (status_html(self.bot.model_name, ok, line, stats, err),
+                gr.HTML(banner_html(ok, line), visible=not ok))
+
+    def documents(self):
+        try:
+            return documents_table(self.bot.documents())
+        except BotError as exc:
+            return error_panel(str(exc))
+
+    def respond(self, question: str, session: dict):
+        chat, answers = list(session["chat"]), list(session["answers"])
+        i, question = len(answers), (question or "").strip()
+        if question:
+            chat.append({"role": "user", "content": md_text(question)})
+        chat.append({"role": "assistant", "content": "*Searching the documents…*"})
+        yield "", chat, {"chat": chat, "answers": answers}
+        text, final, message = "", None, "⚠️ No answer came back; try again."
+        try:
+            for item in self.bot.stream(question, _history(answers)):
+                if isinstance(item, Answer):
+                    final = item
+                else:
+                    text += item
+                    chat[-1] = {"role": "assistant", "content": partial(text, i)}
+                    yield gr.skip(), list(chat), {"chat": chat, "answers": answers}
+        except BotError as exc:
+            final, message = None, f"⚠️ {exc}"
+        except Exception as exc:  # never leave a spinner behind: say what broke, keep details in the log
+            log.exception("answering %r failed", question)
+            final, message = None, (f"⚠️ Something went wrong: {type(exc).__name__}: {str(exc)[:200]}. "
+                                    "Try again; the server log has the details.")
+        if final is None:
+            chat[-1] = {"role": "assistant", "content": md_text(message)}
+        else:
+            answers.append(final)
+            chat[-1] = {"role": "assistant", "content": answer_markdown(final, i)}
+            chat.append({"role": "assistant", "content": details_markdown(final, i),
+                         "metadata": {"title": "Search details and other passages", "status": "done"}})
+        yield gr.skip(), list(chat), {"chat": chat, "answers": answers}
+
+    def pick(self, session: dict, evt: gr.EventData):
+        """Render the source panel for the link clicked in the page (its key arrives in the event data)."""
+        data = evt._data if isinstance(evt._data, dict) else {}
+        key = str(data.get("key") or "")
+        if not key:
+            return gr.skip()
+        whole = key.startswith("doc-")
+        key = key.removeprefix("doc-")
+        try:
+            label, source, quote = _resolve(key, session["answers"])
+        except (ValueError, IndexError):
+            return error_panel("That source belongs to an answer that is not finished or was cleared.")
+        try:
+            doc = self.bot.document(source.doc_id)
+        except BotError as exc:
+            return error_panel(str(exc))
+        corpus = doc.corpus if doc else ""
+        if whole:
+            return document_panel(key, label, source, doc.text if doc else None, corpus)
+        return source_panel(key, label, source, quote, corpus)
+
+
+def build_ui(bot) -> gr.Blocks:
+    """The chat UI as a gr.Blocks, for launch() or gr.mount_gradio_app(app, build_ui(bot), "/", **ui_assets())."""
+    ui = ChatUI(bot)
+    # llama.cpp runs in this process on one model object that cannot generate two answers at once
+    limit = 1 if bot.settings.llm.provider == "llamacpp" else 2
+    with gr.Blocks(title="Bot: cited answers from your documents", analytics_enabled=False) as demo:
+        session = gr.State(_new_session())
+        gr.Markdown("## Ask your documents\nAsk in any language; answers cite their sources as **[n]**.")
+        status = gr.HTML(elem_id="bot-status")
+        banner = gr.HTML(visible=False, elem_id="bot-banner")
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3):
+                        chatbot = gr.Chatbot(elem_id="bot-chat", height=560, show_label=False,
+                                             buttons=["copy", "copy_all"], feedback_options=None,
+                                             placeholder="Ask a question, or pick an example below.")
+                        with gr.Row():
+                            box = gr.Textbox(placeholder="Ask in any language…", show_label=False, scale=8,
+                                             elem_id="bot-input", max_lines=6, autofocus=True)
+                            ask = gr.Button("Ask", variant="primary", scale=0, min_width=80, elem_id="bot-ask")
+                            stop = gr.Button("Stop", variant="stop", scale=0, min_width=80, elem_id="bot-stop")
+                            clear = gr.Button("Clear", scale=0, min_width=80, elem_id="bot-clear")
+                        gr.Examples(EXAMPLES, inputs=box, label="Example questions (English, Deutsch, polski, "
+                                                                "norsk)")
+                    with gr.Column(scale=2):
+                        panel = gr.HTML(PANEL_EMPTY, elem_id="bot-source", js_on_load=_panel_js(),
+                                        label="Source", container=True, padding=True)
+            with gr.Tab("Sources", id="sources"):
+                gr.Markdown("The documents in the index. `bot ingest` adds new and changed files.")
+                table = gr.HTML(elem_id="bot-documents")
+                refresh = gr.Button("Refresh", size="sm")
+
+        answering = gr.on([box.submit, ask.click], ui.respond, [box, session], [box, chatbot, session],
+                          concurrency_limit=limit, concurrency_id="answer", show_progress="hidden")
+        answering.then(ui.status, None, [status, banner], queue=False)
+        stop.click(None, cancels=[answering])
+        clear.click(lambda: ([], _new_session(), PANEL_EMPTY), None, [chatbot, session, panel],
+                    cancels=[answering], queue=False)
+        chatbot.clear(lambda: (_new_session(), PANEL_EMPTY), None, [session, panel], cancels=[answering],
+                      queue=False)
+        panel.submit(ui.pick, [session], [panel], queue=False)
+        demo.load(ui.status, None, [status, banner], queue=False)
+        demo.load(ui.documents, None, [table], queue=False)
+        refresh.click(ui.documents, None, [table], queue=False)
+    demo.queue(default_concurrency_limit=2)
+    return demo
+
+
+def launch(bot, host: str | None = None, port: int | None = None) -> None:
+    """Serve the chat UI until interrupted (defaults: settings.ui.host and .port, 127.0.0.1:7860)."""
+    demo = build_ui(bot)
+    demo.launch(server_name=host or bot.settings.ui.host, server_port=port or bot.settings.ui.port,
+                show_error=False, quiet=False, **ui_assets())

@@ -1,0 +1,158 @@
+"""Turns what Bot returns into the chat UI's Markdown and HTML; pure functions, no Gradio, no state."""
+from __future__ import annotations
+
+import html
+import re
+
+from bot.types import Answer, Source
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def md_text(text: str) -> str:
+    """Model or document text for the chat's Markdown: HTML escaped (Gradio sanitizes too); the rest stays
+    readable, because the copy button copies this Markdown source."""
+    return html.escape(text or "", quote=False)
+
+
+def _meta(title: str | None, date: str | None, lang: str | None, doc_id: str) -> str:
+    name = md_text(title or doc_id).replace("[", "(").replace("]", ")")  # it may sit inside a link's text
+    return " · ".join([name] + [x for x in (date, lang) if x] + [f"`{doc_id}`"])
+
+
+def linked(text: str, i: int, n_sources: int) -> str:
+    """Answer text with every valid [n] turned into a link the page's click handler understands."""
+    def repl(m: re.Match) -> str:
+        n = int(m.group(1))
+        return f"[[{n}]](#cite-{i}-{n})" if 1 <= n <= n_sources else m.group(0)
+
+    return _MARKER.sub(repl, md_text(text))
+
+
+def partial(text: str, i: int, n_hint: int = 50) -> str:
+    """A message still streaming: markers link as soon as they are complete."""
+    return linked(text, i, n_hint)
+
+
+def answer_markdown(a: Answer, i: int) -> str:
+    """The whole assistant message: warning, answer with linked markers, and the cited sources."""
+    parts = []
+    if a.mode == "passages":
+        why = md_text(a.warning or "The LLM did not answer.")
+        parts.append(f"> ⚠️ **Passages, not a generated answer.** {why}")
+    parts.append(linked(a.answer, i, len(a.sources)))
+    if a.mode == "generated" and a.warning:
+        parts.append(f"*⚠️ {md_text(a.warning)}*")
+    if a.citations:
+        lines = [f"- [[{c.n}]](#cite-{i}-{c.n}) {_meta(c.title, c.date, a.sources[c.n - 1].lang, c.doc_id)}"
+                 for c in sorted(a.citations, key=lambda c: c.n)]
+        parts.append("**Sources**\n\n" + "\n".join(lines))
+    else:
+        parts.append("*This answer cites no source.*")
+    return "\n\n".join(parts)
+
+
+def details_markdown(a: Answer, i: int) -> str:
+    """The collapsed 'search details' message: the standalone question and the retrieved passages not cited."""
+    t = a.trace
+    standalone = t.standalone_question if t else a.question
+    note = " (rewritten from your follow-up)" if standalone != a.question else ""
+    parts = [f"**Searched for:** {md_text(standalone)}{note}"]
+    cited = {a.sources[c.n - 1].chunk_id for c in a.citations}
+    others = [(j, s) for j, s in enumerate(t.retrieved if t else a.sources) if s.chunk_id not in cited]
+    if others:
+        lines = []
+        for j, s in others:
+            snippet = " ".join(s.text.split())[:140]
+            lines.append(f"- [{_meta(s.title, s.date, s.lang, s.doc_id)}](#src-{i}-{j}) — {md_text(snippet)}…")
+        parts.append(f"**Other retrieved passages ({len(others)})**\n\n" + "\n".join(lines))
+    timing = ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in a.timings.items())
+    parts.append(f"*{md_text(a.model)} · {a.mode} · {timing}*")
+    return "\n\n".join(parts)
+
+
+# the source panel ---------------------------------------------------------------------------------------
+PANEL_EMPTY = ('<div class="bot-src bot-src-empty">Click a citation like <b>[1]</b> in an answer, or a source '
+               'under it, to see the passage here.</div>')
+
+
+def _highlight(text: str, quote: str) -> str:
+    """Escaped text with the supporting sentence marked (matched across whitespace differences)."""
+    words = quote.split()
+    m = re.search(r"\s+".join(re.escape(w) for w in words), text) if words else None
+    if not m:
+        return html.escape(text)
+    return (html.escape(text[:m.start()]) + '<mark class="bot-quote">' + html.escape(m.group(0)) + "</mark>"
+            + html.escape(text[m.end():]))
+
+
+def _head(label: str, s: Source, corpus: str = "") -> str:
+    rows = [("Date", s.date or "unknown"), ("Language", s.lang or "unknown"),
+            ("File", f"{corpus.rstrip('/')}/{s.doc_id}" if corpus else s.doc_id)]
+    dl = "".join(f"<dt>{k}</dt><dd>{html.escape(v)}</dd>" for k, v in rows)
+    return (f'<div class="bot-src-title"><span class="bot-src-n">{html.escape(label)}</span> '
+            f"{html.escape(s.title or s.doc_id)}</div><dl class=\"bot-src-meta\">{dl}</dl>")
+
+
+def source_panel(key: str, label: str, s: Source, quote: str | None, corpus: str = "") -> str:
+    """A source with its passage; the supporting sentence highlighted when the answer cites it."""
+    body = _highlight(s.text, quote) if quote else html.escape(s.text)
+    why = "The highlighted sentence supports the answer." if quote else "Retrieved, but not cited by the answer."
+    return (f'<div class="bot-src" data-key="{html.escape(key)}">{_head(label, s, corpus)}'
+            f'<p class="bot-src-why">{why}</p><blockquote class="bot-passage">{body}</blockquote>'
+            f'<a class="bot-doc-link" href="#doc-{html.escape(key)}">Show the whole document</a></div>')
+
+
+def document_panel(key: str, label: str, s: Source, text: str | None, corpus: str = "") -> str:
+    """The whole cleaned document, the cited passage marked."""
+    if text is None:
+        return (f'<div class="bot-src">{_head(label, s, corpus)}<p class="bot-error">This document is no longer '
+                "in the index (it was removed or re-ingested): ask again to get fresh sources.</p></div>")
+    start, end = s.start, s.end
+    if start is not None and end is not None and 0 <= start < end <= len(text):
+        body = (html.escape(text[:start]) + '<mark class="bot-passage-mark">' + html.escape(text[start:end])
+                + "</mark>" + html.escape(text[end:]))
+    else:
+        body = _highlight(text, " ".join(s.text.split()[:12]))
+    return (f'<div class="bot-src" data-key="doc-{html.escape(key)}">{_head(label, s, corpus)}'
+            f'<a class="bot-doc-link" href="#{html.escape(key)}">Back to the passage</a>'
+            f'<div class="bot-doc">{body}</div></div>')
+
+
+def error_panel(message: str) -> str:
+    return f'<div class="bot-src"><p class="bot-error">{html.escape(message)}</p></div>'
+
+
+def documents_table(docs: list) -> str:
+    """The indexed documents (DocRecords) as an escaped HTML table."""
+    if not docs:
+        return '<p class="bot-src-empty">The index is empty: run <code>bot ingest</code>.</p>'
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in
+                         (d.title or d.doc_id, d.date or "", d.lang or "", d.chunks, d.doc_id)) + "</tr>"
+        for d in docs)
+    head = "".join(f"<th>{h}</th>" for h in ("Title", "Date", "Language", "Chunks", "File"))
+    return (f'<table class="bot-docs"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+            f'<p class="bot-src-why">{len(docs)} documents, {sum(d.chunks for d in docs)} chunks</p>')
+
+
+# status and banner ---------------------------------------------------------------------------------------
+def _code(line: str) -> str:
+    """Escaped line with `backticks` shown as code."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(line))
+
+
+def status_html(model: str, llm_ok: bool, llm_line: str, stats: dict | None, stats_error: str = "") -> str:
+    llm = "reachable" if llm_ok else "not reachable"
+    index = (f"{stats['documents']} documents, {stats['chunks']} chunks" if stats
+             else f"unavailable ({html.escape(stats_error)})")
+    return (f'<div class="bot-status"><span>Model <b>{html.escape(model)}</b></span>'
+            f'<span class="{"bot-ok" if llm_ok else "bot-down"}">LLM {llm}</span>'
+            f"<span>Index: {index}</span></div>")
+
+
+def banner_html(llm_ok: bool, llm_line: str) -> str:
+    if llm_ok:
+        return ""
+    return (f'<div class="bot-banner" role="alert"><b>The language model is offline.</b> {_code(llm_line)}. '
+            "Until it is back, answers are the best matching passages, not generated text.</div>")

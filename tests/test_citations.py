@@ -1,0 +1,73 @@
+"""Citation tests: markers normalised and filtered, resolved to the right sources, quotes chosen by shared names."""
+import pytest
+
+from bot.citations import clean_markers, resolve, sentences, supporting_sentence
+from bot.types import Source
+
+NUKE = ("Wladimir Putin traf am 8. November unerwartet in Kasachstan ein. Der russische und der kasachische "
+        "Präsident diskutierten den Bau eines Atomkraftwerks. Daher wird die Frage gestellt ein Referendum.")
+ASTANA = ("Astana, 10. April, AZERTAC. Ilham Aliyev und Kassym-Jomart Tokayev haben sich am Montag in Astana "
+          "getroffen. Bei dem Treffen wurden Fragen der Zusammenarbeit im Bereich Medien erörtert.")
+PARIS = "In Paris wird Tokajew Gespräche mit Emmanuel Macron führen. Der Präsident trifft auch Unternehmer."
+
+
+def src(rank: int, text: str, doc: str) -> Source:
+    return Source(rank=rank, score=1.0 / rank, doc_id=doc, chunk_id=f"{doc}#c{rank}", text=text,
+                  title=f"title {doc}", date="2023-04", lang="de")
+
+
+SOURCES = [src(1, NUKE, "004.txt"), src(2, ASTANA, "003.txt"), src(3, PARIS, "000.txt")]
+
+
+@pytest.mark.parametrize("raw,n,expected", [
+    ("Putin came [1, 2].", 5, "Putin came [1][2]."),          # a list becomes adjacent markers
+    ("Putin came [1; 3].", 5, "Putin came [1][3]."),
+    ("Putin came [7].", 5, "Putin came."),                      # no source 7: the marker and its space go
+    ("Putin came [7] and left [2].", 5, "Putin came and left [2]."),
+    ("Both met [2-3].", 5, "Both met [2][3]."),                 # a range is spelled out
+    ("Both met [2–4].", 5, "Both met [2][3][4]."),              # en dash, as LLMs often write it
+    ("Both met [3-9].", 5, "Both met [3][4][5]."),              # a range is clipped to the sources there are
+    ("Twice [1, 1][0].", 5, "Twice [1]."),                      # duplicates merged, [0] is never a source
+    ("No markers at all.", 5, "No markers at all."),
+])
+def test_clean_markers_known_answers(raw, n, expected):
+    assert clean_markers(raw, n) == expected
+
+
+def test_a_bogus_marker_appears_neither_in_the_answer_nor_in_citations():
+    raw = "Putin kam am 8. November [1][9]. Aliyev traf Tokayev in Astana [2, 9]. Macron wartet [9]."
+    text = clean_markers(raw, len(SOURCES))
+    assert "[9]" not in text and "9]" not in text
+    assert text == "Putin kam am 8. November [1]. Aliyev traf Tokayev in Astana [2]. Macron wartet."
+    cites = resolve(text, SOURCES)
+    assert [c.n for c in cites] == [1, 2]
+    # resolve alone also ignores numbers that point nowhere, even before cleaning
+    assert [c.n for c in resolve(raw, SOURCES)] == [1, 2]
+
+
+def test_resolve_maps_each_marker_to_its_source_in_order_of_first_use():
+    text = "Sie sprachen über Medien [2]. Es ging um ein Atomkraftwerk [1]. Und wieder Medien [2]."
+    cites = resolve(text, SOURCES)
+    assert [c.n for c in cites] == [2, 1]
+    assert [(c.doc_id, c.chunk_id) for c in cites] == [("003.txt", "003.txt#c2"), ("004.txt", "004.txt#c1")]
+    assert cites[0].title == "title 003.txt" and cites[0].date == "2023-04"
+    assert resolve("Keine Quelle genannt.", SOURCES) == []
+
+
+def test_each_citation_quotes_the_source_sentence_that_shares_the_names():
+    """The claim names Aliyev, Tokajew (folded = Tokayev) and Astana: only the second ASTANA sentence has all three."""
+    cites = resolve("Alijew i Tokajew spotkali się w Astanie [2].", SOURCES)
+    assert cites[0].quote == "Ilham Aliyev und Kassym-Jomart Tokayev haben sich am Montag in Astana getroffen."
+
+
+def test_supporting_sentence_picks_the_sentence_with_the_shared_words():
+    """"Atomkraftwerk" folds to "atomk", present only in the second NUKE sentence."""
+    assert supporting_sentence("They discussed building an Atomkraftwerk [1].", NUKE) == (
+        "Der russische und der kasachische Präsident diskutierten den Bau eines Atomkraftwerks.")
+    assert supporting_sentence("Macron", PARIS) == "In Paris wird Tokajew Gespräche mit Emmanuel Macron führen."
+    # nothing in common: still a sentence of the source, never an empty quote
+    assert supporting_sentence("zzz qqq", PARIS) in sentences(PARIS)
+
+
+def test_sentences_split_on_end_punctuation_and_newlines():
+    assert sentences("Eins. Zwei!\nDrei?  Vier") == ["Eins.", "Zwei!", "Drei?", "Vier"]

@@ -1,0 +1,61 @@
+"""llama.cpp tests: real token generation in-process with the tiny SmolLM2 GGUF, and a missing GGUF file."""
+import shutil
+
+import pytest
+
+from bot import Bot
+from bot.types import Answer
+from tests.conftest import SMOLLM, write_config
+
+pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install 'bot[llamacpp]')")
+pytestmark = pytest.mark.llamacpp
+
+QUESTION = "Where did Tokayev meet Aliyev?"
+# a smaller window than SMOLLM's halves the prompt the 2 CPU cores must read, and trims with the real tokenizer
+LLM = {**SMOLLM, "context_window": 1024}
+
+
+@pytest.fixture(scope="module")
+def folder(seeded_store, tmp_path_factory):
+    path = tmp_path_factory.mktemp("llamacpp")
+    shutil.copytree(seeded_store, path / "chroma")
+    return path
+
+
+@pytest.fixture(scope="module")
+def streamed(folder):
+    """One generation shared by the module: (text deltas, final Answer, settings)."""
+    bot = Bot.from_config(write_config(folder, llm=LLM))
+    *deltas, answer = list(bot.stream(QUESTION))
+    return deltas, answer, bot.settings
+
+
+def test_stream_generates_tokens(streamed):
+    deltas, answer, _ = streamed
+    assert isinstance(answer, Answer)
+    assert answer.mode == "generated", answer.warning
+    assert len(deltas) >= 2 and all(isinstance(d, str) for d in deltas)
+    assert "".join(deltas).strip()
+    assert answer.answer.strip()
+
+
+def test_model_name_and_prompt_budget(streamed):
+    _, answer, settings = streamed
+    assert answer.model.startswith("llamacpp:") and answer.model.endswith(".gguf")  # the file, not "pkg:..."
+    budget = settings.llm.context_window - settings.llm.max_tokens
+    assert 0 < answer.trace.prompt_tokens <= budget
+    assert answer.trace.sources_given and answer.sources == answer.trace.sources_given
+    assert answer.trace.prompt[0]["role"] == "system" and QUESTION in answer.trace.prompt[-1]["content"]
+
+
+def test_missing_gguf_file_falls_back_to_passages(folder, tmp_path):
+    missing = tmp_path / "nowhere" / "model.gguf"
+    cfg = write_config(tmp_path, store={"path": str(folder / "chroma")},
+                       llm={**LLM, "gguf_path": str(missing)})
+    bot = Bot.from_config(cfg)
+    answer = bot.ask(QUESTION)
+    assert answer.mode == "passages"
+    assert "llm.gguf_path" in answer.warning and str(missing) in answer.warning
+    assert answer.answer.startswith("[1] ")
+    ok, line = bot.llm_status()
+    assert not ok and "llm.gguf_path" in line

@@ -1,0 +1,124 @@
+"""Retrieval tests: cross-lingual hits over the real seeds, keyword folding, BM25 and fusion by hand, search JSON."""
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.keyword import BM25, fold
+from bot.retrieve import fuse
+from bot.types import search_json
+from tests.conftest import SEEDS, write_config
+
+# 000 de: Moscow and Paris trips 2022; 001 pl: first visit to Moscow 2019 after Nazarbayev resigned;
+# 002 no: Moscow visit after the re-election; 003 de: Aliyev in Astana; 004 de: Putin in Kazakhstan, nuclear plant
+PARIS, NAZ_2019, NO_2022, ASTANA, NUKE = ("000_f196ba750880f659.txt", "001_eddcc00bd52f2ed4.txt",
+                                          "002_228d1d63d4fed71c.txt", "003_f4cabc63b7e92935.txt",
+                                          "004_bc134fe00388a534.txt")
+
+# (question language, question, the one seed that answers it, must it be rank 1)
+CASES = [
+    ("en", "When did Ilham Aliyev meet Kassym-Jomart Tokayev in Astana?", ASTANA, True),
+    ("en", "What did the Azerbaijani president discuss with Tokayev in the Kazakh capital?", ASTANA, True),
+    ("en", "Which lawyer of an opposition party said Putin's trip to Kazakhstan was spontaneous?", NUKE, True),
+    ("en", "What did Kazakhstan forbid its citizens after Russia's partial mobilisation?", NUKE, True),
+    ("en", "Which new high-level council did Azerbaijan and Kazakhstan agree to create?", ASTANA, True),
+    ("de", "Welcher Film über Heydar Aliyev wurde im Fernsehen gezeigt?", ASTANA, True),
+    ("de", "Wann reist Tokajew nach Paris zu Emmanuel Macron?", PARIS, True),
+    ("de", "Wie versucht Kasachstan zwischen Russland, China und dem Westen zu balancieren?", NO_2022, False),
+    ("pl", "Czy w Kazachstanie odbędzie się referendum w sprawie budowy elektrowni jądrowej?", NUKE, True),
+    ("pl", "Jak długo Nazarbajew rządził Kazachstanem?", NAZ_2019, True),
+    ("pl", "Ile rodzajów towarów obejmuje zakaz eksportu produktów high-tech do Rosji?", NUKE, True),
+    ("no", "Når gikk Nazarbajev av som president i Kasakhstan?", NAZ_2019, True),
+    ("no", "Hva sa Putin om handelen mellom Russland og Kasakhstan i 2021?", NO_2022, True),
+    ("no", "Hvilken fransk president skulle Tokajev møte i Paris?", PARIS, True),
+    ("no", "Hva sa Tokajev om fredsforhandlinger og våpenhvile i Ukraina?", NO_2022, True),
+]
+
+
+@pytest.fixture(scope="module")
+def bot(seeded_store, tmp_path_factory):
+    """One Bot for the module over a private copy of the seeded store (searching only reads it)."""
+    from bot import Bot
+
+    folder = tmp_path_factory.mktemp("retrieval")
+    shutil.copytree(seeded_store, folder / "chroma")
+    return Bot.from_config(write_config(folder))
+
+
+@pytest.mark.parametrize("lang,question,gold,rank1", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_cross_lingual_question_finds_its_document(bot, lang, question, gold, rank1):
+    docs = [s.doc_id for s in bot.search(question)]
+    assert gold in docs[:3], f"{gold} not in the top 3 for {question!r}: {docs}"
+    if rank1:
+        assert docs[0] == gold, f"{gold} not at rank 1 for {question!r}: {docs}"
+
+
+def test_search_ranks_scores_and_k(bot):
+    results = bot.search("Putin Atomkraftwerk Referendum", k=3)
+    assert [s.rank for s in results] == [1, 2, 3]
+    assert [s.score for s in results] == sorted((s.score for s in results), reverse=True)
+    assert len({s.chunk_id for s in results}) == 3
+    assert all(s.text.strip() for s in results)
+
+
+def test_search_json_matches_the_contract(bot):
+    """{"query": str, "results": [{rank, score, doc_id, chunk_id, text, title, date, lang}]}, doc_id a seed file name."""
+    out = json.loads(json.dumps(search_json("Who is Nazarbayev?", bot.search("Who is Nazarbayev?"))))
+    assert set(out) == {"query", "results"} and out["query"] == "Who is Nazarbayev?"
+    assert len(out["results"]) == bot.settings.retrieval.top_k
+    seeds = {p.name for p in SEEDS.iterdir()}
+    for i, r in enumerate(out["results"], start=1):
+        assert set(r) == {"rank", "score", "doc_id", "chunk_id", "text", "title", "date", "lang"}
+        assert r["rank"] == i and isinstance(r["score"], float)
+        assert r["doc_id"] in seeds and not Path(r["doc_id"]).is_absolute()
+        assert isinstance(r["chunk_id"], str) and isinstance(r["text"], str) and r["text"]
+        for key in ("title", "date", "lang"):
+            assert r[key] is None or (isinstance(r[key], str) and r[key])
+    assert {r["lang"] for r in out["results"]} <= {"de", "pl", "no"}
+
+
+def test_fold_maps_transliterations_of_tokayev_to_one_stem():
+    """German -w, Polish -j-, English -y- and the Polish genitive -a all fold to the same 5-letter stem."""
+    stems = {fold(w) for w in ("Tokajew", "Tokajev", "Tokayev", "Tokajewa", "TOKAJEW")}
+    assert stems == {"tokay"}
+    assert fold("Nazarbajew") == fold("Nasarbajev") == fold("Nazarbayev")
+    assert fold("Kassym") == fold("Kasym")
+    assert fold("Putin") != fold("Tokajew")
+
+
+def test_bm25_known_answer_on_a_toy_corpus():
+    """Query "Tokayev Astana" over three docs (words of 2 letters or fewer are not indexed):
+
+    a = "Tokajew traf Putin in Moskau"  -> tokay traf putin moska: 4 terms, has "tokay" only
+    b = "Tokayev met Aliyev in Astana"  -> 4 terms, has "tokay" and "astan"
+    c = "Aliyev visited Baku"           -> 3 terms, has neither, so BM25 does not return it
+
+    N=3, avgdl=11/3. idf(tokay)=ln(1+(3-2+.5)/(2+.5))=ln 1.6, idf(astan)=ln(1+2.5/1.5)=ln(8/3).
+    Both a and b have length 4, so each matching term scores idf*2.2/(1+1.2*(.25+.75*4/(11/3))).
+    b = (ln 1.6 + ln 8/3) * f wins over a = ln 1.6 * f.
+    """
+    bm = BM25([("a", "Tokajew traf Putin in Moskau"), ("b", "Tokayev met Aliyev in Astana"),
+               ("c", "Aliyev visited Baku")])
+    f = 2.2 / (1 + 1.2 * (0.25 + 0.75 * 4 / (11 / 3)))
+    got = bm.search("Tokayev Astana", k=3)
+    assert [cid for cid, _ in got] == ["b", "a"]
+    assert got[0][1] == pytest.approx((math.log(1.6) + math.log(8 / 3)) * f)
+    assert got[1][1] == pytest.approx(math.log(1.6) * f)
+    assert bm.search("Tokayev Astana", k=1) == got[:1]
+    assert bm.search("Lissabon", k=3) == []
+
+
+def test_fuse_is_weighted_reciprocal_rank_fusion():
+    """k=60; dense [a, b, c] weight 1, keyword [c, a] weight 2:
+
+    a = 1/61 + 2/62 = 0.0486515   b = 1/62 = 0.0161290   c = 1/63 + 2/61 = 0.0486599
+    so c edges out a because the heavier keyword ranking puts it first; b comes last.
+    """
+    fused = fuse([(["a", "b", "c"], 1.0), (["c", "a"], 2.0)])
+    assert [cid for cid, _ in fused] == ["c", "a", "b"]
+    assert dict(fused) == pytest.approx({"a": 1 / 61 + 2 / 62, "b": 1 / 62, "c": 1 / 63 + 2 / 61})
+    # with equal weights a (ranks 1 and 2) beats c (ranks 3 and 1)
+    assert [cid for cid, _ in fuse([(["a", "b", "c"], 1.0), (["c", "a"], 1.0)])][0] == "a"
+    assert fuse([(["x"], 0.0)]) == [("x", 0.0)]
