@@ -148,16 +148,21 @@ def cmd_doctor(args) -> int:
     return 0 if not problems else 1
 
 
+def _start(args, run: Callable) -> int:
+    """Bring the index up to date (unless --no-ingest), then run a long-lived front end."""
+    bot = _bot(args)
+    if not args.no_ingest:
+        print(bot.ingest(progress=True).line(), file=sys.stderr)
+    run(bot, host=args.host, port=args.port)
+    return 0
+
+
 @command
 def cmd_chat(args) -> int:
     """Start the Gradio chat UI (indexes new or changed documents first)."""
     from bot.ui import launch
 
-    bot = _bot(args)
-    if not args.no_ingest:
-        print(bot.ingest(progress=True).line(), file=sys.stderr)
-    launch(bot, host=args.host, port=args.port)
-    return 0
+    return _start(args, launch)
 
 
 @command
@@ -165,11 +170,7 @@ def cmd_serve(args) -> int:
     """Start the HTTP API (/api, OpenAI-compatible /v1) with the chat UI at / (indexes changes first)."""
     from bot.server import serve
 
-    bot = _bot(args)
-    if not args.no_ingest:
-        print(bot.ingest(progress=True).line(), file=sys.stderr)
-    serve(bot, host=args.host, port=args.port)
-    return 0
+    return _start(args, serve)
 
 
 @command

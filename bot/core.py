@@ -98,7 +98,6 @@ class Bot:
             index = self._open_index(create=True)
             summary = ingest(self.settings, index, self._embedder(), vector_store(index.chunks), self._centering,
                              [Path(p) for p in paths] if paths else None, progress=progress, verbose=verbose)
-            self._retriever.invalidate()
             return summary
 
     def search(self, query: str, k: int | None = None) -> list[Source]:

@@ -37,14 +37,13 @@ class Retriever:
     def __init__(self, settings: Settings, index: Index, embed_model, centering: Centering):
         self.settings, self.index, self.embed, self.centering = settings, index, embed_model, centering
         self._bm25: BM25 | None = None
+        self._bm25_version: int | None = None
         self._chunks: dict[str, tuple[str, dict]] = {}
 
-    def invalidate(self) -> None:
-        """Forget the keyword index (after an ingest)."""
-        self._bm25, self._chunks = None, {}
-
     def _keyword(self) -> BM25:
-        if self._bm25 is None:
+        version = self.index.version()
+        if self._bm25 is None or version != self._bm25_version:
+            self._bm25_version = version
             self._chunks = {cid: (text, meta) for cid, text, meta in self.index.iter_chunks()}
             self._bm25 = BM25([(cid, text) for cid, (text, _) in self._chunks.items()])
         return self._bm25

@@ -1,12 +1,14 @@
 """The index in Chroma: a chunk collection plus a document registry that is the ingest's commit point."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import BotError
 
-PAGE = 2000  # Chroma get() page size: large corpora are read in pages, never in one call
+PAGE = 2000
+REGISTRY_TTL = 5.0  # seconds  # Chroma get() page size: large corpora are read in pages, never in one call
 
 
 @dataclass(frozen=True)
@@ -55,10 +57,13 @@ class Index:
             )
         self.embedder_id = embedder_id
         self._registry: dict[str, DocRecord] | None = None
+        self._registry_at = 0.0
 
     # registry -------------------------------------------------------------------------------------------
     def registry(self, with_text: bool = False) -> dict[str, DocRecord]:
-        if self._registry is not None and not with_text:
+        # Another process (a `bot ingest` beside a running `bot serve`) may commit at any time: re-read
+        # the registry after a few seconds so a long-running process follows it.
+        if self._registry is not None and not with_text and time.monotonic() - self._registry_at < REGISTRY_TTL:
             return self._registry
         out: dict[str, DocRecord] = {}
         include = ["metadatas", "documents"] if with_text else ["metadatas"]
@@ -76,7 +81,8 @@ class Index:
                 break
             offset += PAGE
         if not with_text:
-            self._registry = out
+            self._registry, self._registry_at = out, time.monotonic()
+            self._version = hash(frozenset((r.doc_id, r.content_hash) for r in out.values()))
         return out
 
     def document(self, doc_id: str) -> DocRecord | None:
@@ -124,6 +130,8 @@ class Index:
         return list(best.items())[:n]
 
     def get_chunks(self, ids: list[str]) -> dict[str, tuple[str, dict]]:
+        if not ids:  # chromadb refuses an empty id list
+            return {}
         page = self.chunks.get(ids=ids, include=["metadatas", "documents"])
         return {cid: (text or "", meta or {}) for cid, text, meta in zip(page["ids"], page["documents"], page["metadatas"])}
 
@@ -150,6 +158,11 @@ class Index:
             if len(page["ids"]) < PAGE:
                 break
             offset += PAGE
+
+    def version(self) -> int:
+        """Changes whenever any document is added, changed or removed (from the registry's content)."""
+        self.registry()
+        return self._version
 
     def stats(self) -> dict:
         reg = self.registry()

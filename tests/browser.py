@@ -3,15 +3,13 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 
 from tests.ollama_standin import free_port
+from tests.procs import running
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -32,32 +30,10 @@ def chat_server(config: Path, timeout: float = 120):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "OLLAMA_HOST"}
     env.update(PYTHONUNBUFFERED="1", GRADIO_ANALYTICS_ENABLED="False")
-    log = config.parent / f"chat-{port}.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "chat", "--config", str(config), "--port",
-                                 str(port), "--no-ingest"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise AssertionError(f"bot chat exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"bot chat did not answer at {url}:\n{log.read_text()[-3000:]}")
-            time.sleep(0.3)
+    cmd = [sys.executable, "-m", "bot.cli", "chat", "--config", str(config), "--port", str(port), "--no-ingest"]
+    with running(cmd, url, config.parent / f"chat-{port}.log", timeout, cwd=ROOT, env=env):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def open_page(browser, url: str, width: int = 1400, height: int = 1000):

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 
 import pytest
@@ -21,6 +22,7 @@ from bot import Bot
 from bot.backends import chroma_client
 from bot.clean import clean_document, read_text
 from bot.errors import BotError
+from bot.store import REGISTRY_TTL
 from tests.conftest import ROOT, SEEDS, run_cli, write_config
 
 SEED_IDS = sorted(p.name for p in SEEDS.glob("*.txt"))
@@ -30,10 +32,6 @@ class EmbedLog(BaseEventHandler):
     """Every text any llama-index embedder embeds in this process (llama-index's own instrumentation)."""
 
     texts: list = Field(default_factory=list)
-
-    @classmethod
-    def class_name(cls) -> str:
-        return "EmbedLog"
 
     def handle(self, event, **kwargs) -> None:
         if isinstance(event, EmbeddingEndEvent):
@@ -193,15 +191,11 @@ def test_other_embedder_asks_for_rebuild(seeded_config, ollama):
 
 # -- killed ingests ----------------------------------------------------------------------------------------
 
-def pool() -> list[str]:
-    text = " ".join(clean_document(read_text(p)).text for p in sorted(SEEDS.glob("*.txt")))
-    return [s for s in re.split(r"(?<=[.!?])\s+", text.replace("\n", " ")) if 60 < len(s) < 200]
-
-
 def write_corpus(folder, n: int, version: str) -> None:
     """n one-chunk documents: a seed sentence plus a line that makes each one (and each version) unique."""
     folder.mkdir(exist_ok=True)
-    sents = pool()
+    text = " ".join(clean_document(read_text(p)).text for p in sorted(SEEDS.glob("*.txt")))
+    sents = [s for s in re.split(r"(?<=[.!?])\s+", text.replace("\n", " ")) if 60 < len(s) < 200]
     for i in range(n):
         (folder / f"doc{i:03d}.txt").write_text(
             f"{sents[i % len(sents)]}\nKennzeichen {i}: {version} Fassung des Berichts.\n", encoding="utf-8")
@@ -300,3 +294,9 @@ def test_a_running_bot_survives_another_process_reingesting(tmp_path):
     assert run_cli("ingest", "--quiet", config=cfg).returncode == 0
     hits = bot.search("Kennzeichen 2: erste Fassung", k=8)
     assert {h.doc_id for h in hits} <= {f"doc{i:03d}.txt" for i in range(4)}
+
+    # After the registry's refresh interval this process follows the other one's commit: the new version
+    # is what it finds, through the keyword side at least (embedded Chroma keeps its vectors per process).
+    time.sleep(REGISTRY_TTL + 0.5)
+    hits = bot.search("Kennzeichen 2: zweite Fassung", k=3)
+    assert hits and hits[0].doc_id == "doc002.txt" and "zweite" in hits[0].text

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.ollama
 def real_ollama_host() -> str:
     """The host the bot would use (OLLAMA_HOST, else the default); skips when no Ollama with the model answers."""
     settings = load_settings(None, llm={"provider": "ollama"})
-    host, model = settings.llm.host, settings.llm.model
+    host = settings.llm.host
     try:
         httpx.get(f"{host}/api/version", timeout=1.0).raise_for_status()
     except httpx.HTTPError as exc:

@@ -8,13 +8,13 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 
 import httpx
 import openai
 import pytest
 
 from tests.conftest import ROOT, run_cli, write_config
+from tests.procs import start, stop, wait_http
 from tests.ollama_standin import OllamaStandin, free_port, refused_url
 
 KEY = "s3cret-token"
@@ -40,25 +40,12 @@ def launch(folder, seeded_store, env: dict, **sections) -> tuple[str, subprocess
     """Start `bot serve --no-ingest` over a copy of the seeded store; returns (base url, process)."""
     shutil.copytree(seeded_store, folder / "chroma")
     cfg = write_config(folder, retrieval={"max_question_chars": 300}, **sections)
-    port, log = free_port(), open(folder / "server.log", "w")
+    port = free_port()
     full_env = {k: v for k, v in os.environ.items() if k not in ("OLLAMA_HOST", "BOT_SERVER__API_KEY")}
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--config", str(cfg), "--port", str(port),
-                             "--no-ingest"], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
-                            env={**full_env, "PYTHONUNBUFFERED": "1", **env})
+    proc = start([sys.executable, "-m", "bot.cli", "serve", "--config", str(cfg), "--port", str(port),
+                  "--no-ingest"], folder / "server.log", cwd=ROOT, env={**full_env, "PYTHONUNBUFFERED": "1", **env})
     proc.log = folder / "server.log"
     return f"http://127.0.0.1:{port}", proc
-
-
-def wait_until_up(url: str, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.log.read_text()
-        try:
-            httpx.get(f"{url}/healthz", timeout=60)
-            return
-        except httpx.TransportError:
-            time.sleep(0.5)
-    pytest.fail(f"server did not start: {proc.log.read_text()}")
 
 
 @pytest.fixture(scope="module")
@@ -74,16 +61,11 @@ def servers(standin, seeded_store, tmp_path_factory):
     }
     try:
         for url, proc in started.values():
-            wait_until_up(url, proc)
+            wait_http(f"{url}/healthz", proc, proc.log, timeout=300)
         yield {name: url for name, (url, _) in started.items()}
     finally:
         for _, proc in started.values():
-            proc.terminate()
-        for _, proc in started.values():
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc)
 
 
 @pytest.fixture()
