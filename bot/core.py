@@ -102,7 +102,7 @@ class Bot:
 
     def search(self, query: str, k: int | None = None) -> list[Source]:
         """The top-k passages for a query, best first (no LLM involved)."""
-        query = self._check_question(query)
+        query = self.check_question(query)
         self._open_index()
         return self._retriever.search(query, k)
 
@@ -131,9 +131,10 @@ class Bot:
             return False, str(exc)
 
     # answering ------------------------------------------------------------------------------------------
-    def _check_question(self, question: str) -> str:
+    def check_question(self, question: str) -> str:
+        """The question, stripped; BotError when it is empty or over retrieval.max_question_chars."""
         if not isinstance(question, str) or not question.strip():
-            raise BotError("the question is empty: ask something, e.g. bot ask \"Who did Tokayev meet?\"")
+            raise BotError('the question is empty: ask something, e.g. "Who did Tokayev meet in Moscow?"')
         limit = self.settings.retrieval.max_question_chars
         if len(question) > limit:
             raise BotError(f"the question is {len(question)} characters long; the limit is {limit} "
@@ -173,7 +174,7 @@ class Bot:
     def _stream(self, question: str, history: list[dict] | None = None) -> Iterator[str | Answer]:
         from bot.backends import describe_llm_error, with_retries
 
-        question = self._check_question(question)
+        question = self.check_question(question)
         history = [{"role": m["role"], "content": str(m["content"])} for m in (history or [])
                    if m.get("role") in ("user", "assistant") and m.get("content")]
         self._open_index()

@@ -55,13 +55,12 @@ class Engine:
         self.bot = bot
 
     def check(self, question: str, field: str = "question") -> str:
-        if not isinstance(question, str) or not question.strip():
-            raise ApiError(400, f"{field} is empty: send the question as a non-empty string")
-        limit = self.bot.settings.retrieval.max_question_chars
-        if len(question) > limit:
-            raise ApiError(400, f"{field} is {len(question)} characters long; the limit is {limit} "
-                                "(retrieval.max_question_chars)", code="question_too_long")
-        return question
+        """The Bot's own check, as a 400 that names the field."""
+        try:
+            return self.bot.check_question(question)
+        except BotError as exc:
+            too_long = isinstance(question, str) and bool(question.strip())
+            raise ApiError(400, f"{field}: {exc}", code="question_too_long" if too_long else None) from None
 
     async def stream(self, question: str, history: list[dict]) -> AsyncIterator[str | Answer]:
         """bot.stream's items, each fetched in a worker thread; the final Answer is last."""
