@@ -6,6 +6,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from bot.citations import sentences
 from bot.clean import clean_document, read_text
 from bot.config import Settings
@@ -68,7 +70,6 @@ def ingest(settings: Settings, index: Index, embed_model, vector_store, centerin
            paths: list[Path] | None = None, progress: bool = True, verbose: bool = False) -> IngestSummary:
     """Bring the index in line with the files: add new, re-embed changed, remove deleted, skip unchanged."""
     from llama_index.core import Document
-    from llama_index.core.ingestion import IngestionPipeline
     from tqdm import tqdm
 
     from bot.backends import with_retries
@@ -78,7 +79,7 @@ def ingest(settings: Settings, index: Index, embed_model, vector_store, centerin
     files = find_files(roots, settings.corpus.extensions)
     summary = IngestSummary(files_seen=len(files))
     registry = index.registry()
-    pipeline = IngestionPipeline(transformations=[splitter(settings), embed_model])
+    split = splitter(settings)
     seen: set[str] = set()
 
     for corpus, path in tqdm(files, desc="ingest", unit="file", disable=not progress, file=sys.stderr):
@@ -106,22 +107,26 @@ def ingest(settings: Settings, index: Index, embed_model, vector_store, centerin
                 "lang": doc.lang or "", "corpus": str(corpus)}
         source = Document(text=doc.text, id_=doc_id, metadata=meta, excluded_embed_metadata_keys=_HIDDEN,
                           excluded_llm_metadata_keys=_HIDDEN)
-        nodes = with_retries(lambda: pipeline.run(documents=[source], show_progress=False), settings)
-        sent_ids, sent_texts, sent_metas = [], [], []
-        for node in nodes:
-            for k, sent in enumerate(s for s in sentences(node.get_content()) if len(s.split()) >= 3):
+        nodes = split.get_nodes_from_documents([source])
+        sent_ids, sent_texts, sent_metas, owner = [], [], [], []
+        for j, node in enumerate(nodes):
+            text = node.get_content()
+            for k, sent in enumerate([s for s in sentences(text) if len(s.split()) >= 3] or [text]):
                 sent_ids.append(f"{node.node_id}~{k:03d}")
                 sent_texts.append(sent)
                 sent_metas.append({"chunk_id": node.node_id, "doc_id": doc_id, "doc_hash": doc.content_hash})
-        sent_vecs = with_retries(lambda: embed_model.get_text_embedding_batch(sent_texts), settings)
-        langs = [doc.lang] * len(nodes)
-        for node, vec in zip(nodes, centering.apply([n.embedding for n in nodes], langs, "passage")):
-            node.embedding = vec
-        sent_vecs = centering.apply(sent_vecs, [doc.lang] * len(sent_vecs), "passage")
+                owner.append(j)
+        vecs = with_retries(lambda: embed_model.get_text_embedding_batch(sent_texts), settings)
+        sent_vecs = np.asarray(centering.apply(vecs, [doc.lang] * len(vecs), "passage"), dtype=np.float32)
+        # Retrieval ranks chunks by their sentences; the chunk's own vector (which Chroma needs) is their
+        # normalised mean, which saves embedding every chunk a second time.
+        for j, node in enumerate(nodes):
+            mean = sent_vecs[np.asarray(owner) == j].mean(axis=0)
+            node.embedding = (mean / (np.linalg.norm(mean) + 1e-12)).tolist()
         # A rerun after a kill may find this very version half-written: clear it, then write it whole.
         index.clear_version(doc_id, doc.content_hash)
         vector_store.add(nodes)
-        index.add_sentences(sent_ids, sent_vecs, sent_metas)
+        index.add_sentences(sent_ids, sent_vecs.tolist(), sent_metas)
         index.commit_document(DocRecord(doc_id, doc.content_hash, doc.title, doc.date, doc.lang, len(nodes),
                                         str(corpus), doc.text))
         index.drop_stale_chunks(doc_id, doc.content_hash)
