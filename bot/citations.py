@@ -49,8 +49,12 @@ def supporting_sentence(claim: str, source_text: str) -> str:
     return best or source_text.strip()[:300]
 
 
-def resolve(answer: str, sources: list[Source]) -> list[Citation]:
-    """One citation per distinct valid marker, in order of first appearance."""
+def resolve(answer: str, sources: list[Source], claim: str | None = None) -> list[Citation]:
+    """One citation per distinct valid marker, in order of first appearance.
+
+    Each quote is the source sentence that best supports the sentences citing it, or `claim` when given
+    (the question, for a passages-only answer whose citing text is the passage itself).
+    """
     cites: dict[int, list[str]] = {}
     for sent in sentences(answer):
         for m in _MARKER_RE.finditer(sent):
@@ -60,6 +64,6 @@ def resolve(answer: str, sources: list[Source]) -> list[Citation]:
     out = []
     for n, claims in cites.items():
         s = sources[n - 1]
-        out.append(Citation(n=n, doc_id=s.doc_id, chunk_id=s.chunk_id, quote=supporting_sentence(" ".join(claims), s.text),
+        out.append(Citation(n=n, doc_id=s.doc_id, chunk_id=s.chunk_id, quote=supporting_sentence(claim or " ".join(claims), s.text),
                             title=s.title, date=s.date))
     return out

@@ -227,7 +227,8 @@ class Bot:
             yield text
         else:
             text = clean_markers("".join(parts), len(given))
-        yield Answer(question=question, answer=text, citations=resolve(text, given), sources=given,
+        claim = trace.standalone_question if mode == "passages" else None
+        yield Answer(question=question, answer=text, citations=resolve(text, given, claim), sources=given,
                      model=self.model_name, mode=mode, warning=warning, timings=timings, trace=trace)
 
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:

@@ -71,3 +71,16 @@ def test_supporting_sentence_picks_the_sentence_with_the_shared_words():
 
 def test_sentences_split_on_end_punctuation_and_newlines():
     assert sentences("Eins. Zwei!\nDrei?  Vier") == ["Eins.", "Zwei!", "Drei?", "Vier"]
+
+
+def test_passages_answer_quotes_the_sentence_matching_the_question_not_the_title():
+    """In a passages-only answer the marker's sentence is the passage's own first sentence (here the title),
+    so matching it just repeats that. With the question as the claim, the sentence naming Nazarbayev wins:
+    "Nazarbajew" folds to "nasar" like the question's "Nazarbayev", and no other sentence has it."""
+    text = ("Tokajew in Moskau.\nEr traf Putin am Mittwoch in Moskau.\n"
+            "Sein Vorgänger Nazarbajew war im März zurückgetreten.")
+    sources = [src(1, text, "a.txt")]
+    answer = f"[1] {text}"
+    assert resolve(answer, sources)[0].quote == "Tokajew in Moskau."
+    quote = resolve(answer, sources, claim="When did Nazarbayev step down?")[0].quote
+    assert quote == "Sein Vorgänger Nazarbajew war im März zurückgetreten."
