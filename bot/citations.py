@@ -8,7 +8,9 @@ from bot.types import Citation, Source
 
 # [1], [1, 2], [1][2], [1-3]; "Source 1" style markers are not ours.
 _MARKER_RE = re.compile(r"\[(\s*\d+\s*(?:(?:[,;]|-|–)\s*\d+\s*)*)\]")
-_SENT_RE = re.compile(r"(?<=[.!?…])\s+|\n+")
+# A sentence ends at . ! ? … — but not after an ordinal date ("am 10. April", "28. november") or a
+# common abbreviation ("St. Petersburg", "Dr.", "Nr."), which would cut the date out of its sentence.
+_SENT_RE = re.compile(r"(?<=[.!?…])(?<![\s(]\d\.)(?<![\s(]\d\d\.)(?<!\bSt\.)(?<!\bDr\.)(?<!\bNr\.)\s+|\n+")
 
 
 def _numbers(group: str) -> list[int]:

@@ -84,3 +84,11 @@ def test_passages_answer_quotes_the_sentence_matching_the_question_not_the_title
     assert resolve(answer, sources)[0].quote == "Tokajew in Moskau."
     quote = resolve(answer, sources, claim="When did Nazarbayev step down?")[0].quote
     assert quote == "Sein Vorgänger Nazarbajew war im März zurückgetreten."
+
+
+def test_sentences_keep_ordinal_dates_and_abbreviations_whole():
+    """German and Norwegian write dates as "10. April": a split there would cut the date off its sentence
+    (and out of its sentence vector). A year like "2021." still ends a sentence."""
+    text = "Astana, 10. April, AZERTAC. Am 28. November reist er. Rede in St. Petersburg. Wachstum 2021. Neu."
+    assert sentences(text) == ["Astana, 10. April, AZERTAC.", "Am 28. November reist er.",
+                               "Rede in St. Petersburg.", "Wachstum 2021.", "Neu."]
