@@ -68,7 +68,7 @@ def build_embedder(settings: Settings) -> tuple[BaseEmbedding, str]:
     return embed, f"ollama:{cfg.model}"
 
 
-def _gguf_path(spec: str) -> str:
+def gguf_path(spec: str) -> str:
     """A .gguf path, or "pkg:NAME" for the first .gguf inside an installed Python package."""
     if spec.startswith("pkg:"):
         name = spec[4:]
@@ -105,7 +105,7 @@ def build_llm(settings: Settings):
         raise BotError("llama.cpp provider needs `pip install llama-cpp-python llama-index-llms-llama-cpp`") from None
     model_kwargs = {"n_threads": cfg.threads} if cfg.threads else {}
     llm = LlamaCPP(
-        model_path=_gguf_path(cfg.gguf_path),
+        model_path=gguf_path(cfg.gguf_path),
         temperature=cfg.temperature,
         max_new_tokens=cfg.max_tokens,
         context_window=cfg.context_window,

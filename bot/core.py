@@ -72,10 +72,10 @@ class Bot:
         cfg = self.settings.llm
         if cfg.provider == "ollama":
             return cfg.model
-        from bot.backends import _gguf_path
+        from bot.backends import gguf_path
 
         try:  # "pkg:NAME" names the package; the user wants to see which .gguf inside it runs
-            path = _gguf_path(cfg.gguf_path)
+            path = gguf_path(cfg.gguf_path)
         except BotError:
             path = cfg.gguf_path
         return f"llamacpp:{Path(path).name or path}"

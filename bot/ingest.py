@@ -120,8 +120,9 @@ def ingest(settings: Settings, index: Index, embed_model, vector_store, centerin
         sent_vecs = np.asarray(centering.apply(vecs, [doc.lang] * len(vecs), "passage"), dtype=np.float32)
         # Retrieval ranks chunks by their sentences; the chunk's own vector (which Chroma needs) is their
         # normalised mean, which saves embedding every chunk a second time.
+        owners = np.asarray(owner)
         for j, node in enumerate(nodes):
-            mean = sent_vecs[np.asarray(owner) == j].mean(axis=0)
+            mean = sent_vecs[owners == j].mean(axis=0)
             node.embedding = (mean / (np.linalg.norm(mean) + 1e-12)).tolist()
         # A rerun after a kill may find this very version half-written: clear it, then write it whole.
         index.clear_version(doc_id, doc.content_hash)

@@ -7,8 +7,8 @@ from typing import Any
 
 from bot.errors import BotError
 
-PAGE = 2000
-REGISTRY_TTL = 5.0  # seconds  # Chroma get() page size: large corpora are read in pages, never in one call
+PAGE = 2000  # Chroma get() page size: large corpora are read in pages, never in one call
+REGISTRY_TTL = 5.0  # seconds a process trusts its copy of the registry before reading it again
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,7 @@ class Index:
         self.embedder_id = embedder_id
         self._registry: dict[str, DocRecord] | None = None
         self._registry_at = 0.0
+        self._version = 0
 
     # registry -------------------------------------------------------------------------------------------
     def registry(self, with_text: bool = False) -> dict[str, DocRecord]:
