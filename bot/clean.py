@@ -115,7 +115,7 @@ def detect_lang(text: str) -> str | None:
 
 
 # Widely written languages only: on short questions the full model picks rare ones (English as Pidgin).
-_LANGS = ("ar bg ca cs da de el en es et fa fi fr he hi hr hu id it ja kk ko lt lv nb nl nn no pl pt ro ru sk sl "
+LANGUAGES = ("ar bg ca cs da de el en es et fa fi fr he hi hr hu id it ja kk ko lt lv nb nl nn no pl pt ro ru sk sl "
           "sr sv th tr uk vi zh").split()
 _IDENTIFIER = None
 
@@ -126,7 +126,7 @@ def _identifier():
         from py3langid.langid import _load_identifier  # small and deterministic
 
         ident = _load_identifier()
-        ident.set_languages([c for c in _LANGS if c in ident.nb_classes])
+        ident.set_languages([c for c in LANGUAGES if c in ident.nb_classes])
         _IDENTIFIER = ident
     return _IDENTIFIER
 

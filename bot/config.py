@@ -46,6 +46,7 @@ class Retrieval(_Section):
     top_k: int = Field(5, ge=1, le=50)
     candidates: int = Field(30, ge=1)  # how many each retriever hands to the fusion step
     keyword: bool = True  # fuse a folded-keyword BM25 ranking with the dense one
+    fusion: Literal["score", "rrf"] = "score"  # weighted sum of normalised scores, or reciprocal rank fusion
     keyword_weight: float = Field(1.0, ge=0.0)
     dense_weight: float = Field(1.0, ge=0.0)
     language_centering: float = Field(0.5, ge=0.0, le=1.5)  # 0 turns it off; see bot/neutral.py

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
+from functools import lru_cache
 
 from unidecode import unidecode
 
@@ -21,9 +22,26 @@ def fold(word: str) -> str:
     return w[:STEM]
 
 
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """Function words of every language the cleaner detects (stopwords-iso lists).
+
+    Across languages they are false friends: English "for" is Norwegian "for", English "was" is German
+    "was". Left in, a question's function words match a corpus language's, and a cross-lingual question
+    is pulled to the documents written in its own language (measured: bench/README.md).
+    """
+    import stopwordsiso
+
+    from bot.clean import LANGUAGES
+
+    return frozenset().union(*(stopwordsiso.stopwords(lang) for lang in LANGUAGES if stopwordsiso.has_lang(lang)))
+
+
 def terms(text: str) -> list[str]:
-    return [fold(w) for w in _WORD_RE.findall(text) if len(w) > 2 and not w.isdigit()] + [
-        w for w in _WORD_RE.findall(text) if w.isdigit()
+    words = _WORD_RE.findall(text)
+    stop = stopwords()
+    return [fold(w) for w in words if len(w) > 2 and not w.isdigit() and w.lower() not in stop] + [
+        w for w in words if w.isdigit()
     ]
 
 

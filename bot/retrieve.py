@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense vectors from Chroma fused with folded-keyword BM25 by weighted reciprocal rank."""
+"""Hybrid retrieval: dense sentence vectors from Chroma combined with folded-keyword BM25."""
 from __future__ import annotations
 
 import json
@@ -25,7 +25,7 @@ def _offsets(meta: dict) -> tuple[int | None, int | None]:
 
 
 def fuse(rankings: list[tuple[list[str], float]], k: int = RRF_K) -> list[tuple[str, float]]:
-    """Weighted reciprocal rank fusion of several ranked id lists."""
+    """Weighted reciprocal rank fusion of several ranked id lists (retrieval.fusion = "rrf")."""
     scores: dict[str, float] = {}
     for ids, weight in rankings:
         for rank, cid in enumerate(ids, start=1):
@@ -33,60 +33,78 @@ def fuse(rankings: list[tuple[list[str], float]], k: int = RRF_K) -> list[tuple[
     return sorted(scores.items(), key=lambda kv: -kv[1])
 
 
+def combine(dense: dict[str, float], keyword: dict[str, float], dense_weight: float = 1.0,
+            keyword_weight: float = 1.0) -> list[tuple[str, float]]:
+    """Weighted sum of normalised scores (retrieval.fusion = "score", the default).
+
+    Dense similarities become z-scores over the candidate pool, BM25 scores a share of the best one. Unlike
+    rank fusion this keeps how much better the first candidate is: a chunk that holds the question's rare
+    names and numbers outranks one that is only a little closer in the vector space, which is where
+    cross-lingual vectors are least reliable (measured: bench/README.md). A chunk missing from one ranking
+    scores that ranking's floor.
+    """
+    if not dense and not keyword:
+        return []
+    vals = list(dense.values()) or [0.0]
+    mean = sum(vals) / len(vals)
+    std = (sum((v - mean) ** 2 for v in vals) / len(vals)) ** 0.5 or 1.0
+    floor = min(vals)
+    top = max(keyword.values(), default=0.0) or 1.0
+    scores = {cid: dense_weight * (dense.get(cid, floor) - mean) / std + keyword_weight * keyword.get(cid, 0.0) / top
+              for cid in {**dense, **keyword}}
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
 class Retriever:
     def __init__(self, settings: Settings, index: Index, embed_model, centering: Centering):
         self.settings, self.index, self.embed, self.centering = settings, index, embed_model, centering
         self._bm25: BM25 | None = None
         self._bm25_version: int | None = None
-        self._chunks: dict[str, tuple[str, dict]] = {}
 
     def _keyword(self) -> BM25:
         version = self.index.version()
         if self._bm25 is None or version != self._bm25_version:
             self._bm25_version = version
-            self._chunks = {cid: (text, meta) for cid, text, meta in self.index.iter_chunks()}
-            self._bm25 = BM25([(cid, text) for cid, (text, _) in self._chunks.items()])
+            self._bm25 = BM25([(cid, text) for cid, text, _ in self.index.iter_chunks()])
         return self._bm25
 
-    def dense(self, query: str, n: int) -> list[tuple[str, float, tuple]]:
-        """(chunk id, similarity of its best sentence, (text, metadata, start, end)) for the n best chunks.
-
-        Sentences are matched rather than whole chunks: a question asks about one fact, and a short
-        sentence's vector is not diluted by the rest of its chunk (measured: bench/README.md).
-        """
+    def query_vector(self, query: str) -> list[float]:
         from bot.backends import with_retries
         from bot.prompt import question_lang
 
         vec = with_retries(lambda: self.embed.get_query_embedding(query), self.settings)
-        vec = self.centering.apply([vec], [question_lang(query)], "query")[0]
-        ranked = self.index.nearest_chunks(vec, n)
-        chunks = self.index.get_chunks([cid for cid, _ in ranked])
-        out = []
-        for cid, sim in ranked:
-            if cid in chunks:
-                text, meta = chunks[cid]
-                out.append((cid, sim, (text, meta, *_offsets(meta))))
-        return out
+        return self.centering.apply([vec], [question_lang(query)], "query")[0]
 
     def search(self, query: str, k: int | None = None) -> list[Source]:
+        """The k best chunks for the query.
+
+        Dense retrieval matches sentences rather than whole chunks: a question asks about one fact, and a
+        short sentence's vector is not diluted by the rest of its chunk, so a chunk scores as its best
+        sentence (measured: bench/README.md).
+        """
         cfg = self.settings.retrieval
         k = k or cfg.top_k
         n = max(cfg.candidates, k)
-        dense = self.dense(query, n)
-        found = {cid: hit for cid, _, hit in dense}
-        if cfg.keyword:
-            keyword = self._keyword().search(query, n)
-            for cid, _ in keyword:
-                if cid not in found:
-                    text, meta = self._chunks[cid]
-                    found[cid] = (text, meta, *_offsets(meta))
-            ranked = fuse([([d[0] for d in dense], cfg.dense_weight), ([c for c, _ in keyword], cfg.keyword_weight)])
+        vec = self.query_vector(query)
+        dense = dict(self.index.nearest_chunks(vec, n))
+        keyword = dict(self._keyword().search(query, n)) if cfg.keyword else {}
+        if not keyword:
+            ranked = sorted(dense.items(), key=lambda kv: -kv[1])
+        elif cfg.fusion == "rrf":
+            ranked = fuse([(list(dense), cfg.dense_weight), (list(keyword), cfg.keyword_weight)])
         else:
-            ranked = [(cid, sim) for cid, sim, _ in dense]
+            # Chunks only the keyword ranking found still get their true dense score, not a guess.
+            dense.update(self.index.chunk_similarities(vec, [cid for cid in keyword if cid not in dense]))
+            ranked = combine(dense, keyword, cfg.dense_weight, cfg.keyword_weight)
+        ranked = ranked[:k]
+        texts = self.index.get_chunks([cid for cid, _ in ranked])
         out = []
-        for rank, (cid, score) in enumerate(ranked[:k], start=1):
-            text, meta, start, end = found[cid]
-            out.append(Source(rank=rank, score=score, doc_id=meta.get("doc_id", ""), chunk_id=cid, text=text,
-                              title=_none(meta.get("title")), date=_none(meta.get("date")),
+        for cid, score in ranked:
+            if cid not in texts:  # removed by another process since the ranking was made
+                continue
+            text, meta = texts[cid]
+            start, end = _offsets(meta)
+            out.append(Source(rank=len(out) + 1, score=float(score), doc_id=meta.get("doc_id", ""), chunk_id=cid,
+                              text=text, title=_none(meta.get("title")), date=_none(meta.get("date")),
                               lang=_none(meta.get("lang")), start=start, end=end))
         return out

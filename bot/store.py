@@ -130,6 +130,29 @@ class Index:
                 best[meta["chunk_id"]] = 1.0 - dist
         return list(best.items())[:n]
 
+    def chunk_similarities(self, vector: list[float], chunk_ids: list[str]) -> dict[str, float]:
+        """Exact best-sentence cosine similarity for chosen chunks (those the nearest-neighbour query missed)."""
+        import numpy as np
+
+        if not chunk_ids:
+            return {}
+        try:
+            page = self.sents.get(where={"chunk_id": {"$in": list(chunk_ids)}}, include=["embeddings", "metadatas"])
+        except Exception:  # noqa: BLE001 - chromadb's InternalError "Error finding id"
+            # Embedded Chroma keeps vectors per process: after another process re-ingested, this one cannot
+            # read the new sentences' vectors until it restarts. Those chunks then score the dense floor.
+            return {}
+        if not len(page["ids"]):
+            return {}
+        q = np.asarray(vector, dtype=np.float32)
+        vecs = np.asarray(page["embeddings"], dtype=np.float32)
+        sims = vecs @ q / (np.linalg.norm(vecs, axis=1) * np.linalg.norm(q) + 1e-12)
+        best: dict[str, float] = {}
+        for meta, sim in zip(page["metadatas"], sims.tolist()):
+            if meta and self.is_current(meta):
+                best[meta["chunk_id"]] = max(sim, best.get(meta["chunk_id"], -1.0))
+        return best
+
     def get_chunks(self, ids: list[str]) -> dict[str, tuple[str, dict]]:
         if not ids:  # chromadb refuses an empty id list
             return {}
