@@ -115,8 +115,8 @@ def detect_lang(text: str) -> str | None:
 
 
 # Widely written languages only: on short questions the full model picks rare ones (English as Pidgin).
-LANGUAGES = ("ar bg ca cs da de el en es et fa fi fr he hi hr hu id it ja kk ko lt lv nb nl nn no pl pt ro ru sk sl "
-          "sr sv th tr uk vi zh").split()
+LANGUAGES = ("ar bg ca cs da de el en es et fa fi fr he hi hr hu id it ja kk ko lt lv nb nl nn no pl pt ro ru sk "
+             "sl sr sv th tr uk vi zh").split()
 _IDENTIFIER = None
 
 

@@ -89,7 +89,7 @@ class Retriever:
         dense = dict(self.index.nearest_chunks(vec, n))
         keyword = dict(self._keyword().search(query, n)) if cfg.keyword else {}
         if not keyword:
-            ranked = sorted(dense.items(), key=lambda kv: -kv[1])
+            ranked = list(dense.items())  # nearest_chunks already returns them best first
         elif cfg.fusion == "rrf":
             ranked = fuse([(list(dense), cfg.dense_weight), (list(keyword), cfg.keyword_weight)])
         else:
