@@ -181,8 +181,25 @@ def cmd_eval(args) -> int:
     return eval_main(args)
 
 
+def positive(text: str) -> int:
+    """argparse type for counts: -k 0 or -k -3 would otherwise fall back to defaults or slice from the end."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{n} is not 1 or more")
+    return n
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        """Usage mistakes get the same one-line `error:` as every other bad input, pointing at --help."""
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="bot", description=__import__("bot").__doc__)
+    p = _Parser(prog="bot", description=__import__("bot").__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
     def add(name: str) -> argparse.ArgumentParser:
@@ -201,7 +218,7 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="print the summary as JSON")
     sp = add("search")
     sp.add_argument("question", nargs="?", help="the question (omit with --json to read lines from stdin)")
-    sp.add_argument("-k", type=int, default=None, help="how many passages (default: retrieval.top_k)")
+    sp.add_argument("-k", type=positive, default=None, help="how many passages (default: retrieval.top_k)")
     sp.add_argument("--json", action="store_true", help="machine-readable output (see README, JSON contract)")
     sp = add("ask")
     sp.add_argument("question")
@@ -218,7 +235,7 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--retrieval-only", action="store_true", help="score retrieval only; needs no LLM")
     sp.add_argument("--out", help="folder for runs (default: eval.out, eval/runs)")
     sp.add_argument("--baseline", help="an earlier run folder to compare against")
-    sp.add_argument("--limit", type=int, help="score only the first N questions")
+    sp.add_argument("--limit", type=positive, help="score only the first N questions")
     return p
 
 

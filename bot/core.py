@@ -102,6 +102,8 @@ class Bot:
 
     def search(self, query: str, k: int | None = None) -> list[Source]:
         """The top-k passages for a query, best first (no LLM involved)."""
+        if k is not None and k < 1:
+            raise BotError(f"k must be 1 or more, got {k}")
         query = self.check_question(query)
         self._open_index()
         return self._retriever.search(query, k)

@@ -105,6 +105,15 @@ def test_bad_questions_fail_with_one_line(tmp_path, cmd, question, words):
     assert words in one_line_error(proc)
 
 
+@pytest.mark.parametrize("k", ["0", "-3", "two"])
+def test_search_rejects_a_count_below_one(tmp_path, k):
+    """-k 0 used to fall back to top_k and -k -3 to slice from the end: both are now usage errors."""
+    proc = run_cli("search", "-k", k, "Putin", config=write_config(tmp_path))
+    line = one_line_error(proc)
+    assert line.startswith("error: argument -k:") and line.endswith("(see `bot search --help`)")
+    assert proc.stdout == ""
+
+
 def test_ingest_skips_a_binary_file(tmp_path):
     corpus = tmp_path / "docs"
     corpus.mkdir()

@@ -137,7 +137,8 @@ def test_bad_inputs_give_one_line_errors(tmp_path):
     assert res.returncode == 2 and "baseline" in res.stderr and "no summary.json" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
     res = run_cli("eval", "--retrieval-only", "--qa", str(good), "--limit", "0", config=cfg)
-    assert res.returncode == 2 and res.stderr.startswith("error: --limit 0")
+    assert res.returncode == 2 and res.stderr.startswith("error: argument --limit: 0 is not 1 or more")
+    assert len(res.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.llamacpp

@@ -65,6 +65,14 @@ def test_search_ranks_scores_and_k(bot):
     assert all(s.text.strip() for s in results)
 
 
+@pytest.mark.parametrize("k", [0, -3])
+def test_search_rejects_a_count_below_one(bot, k):
+    from bot import BotError
+
+    with pytest.raises(BotError, match="k must be 1 or more"):
+        bot.search("Putin", k)
+
+
 def test_search_json_matches_the_contract(bot):
     """{"query": str, "results": [{rank, score, doc_id, chunk_id, text, title, date, lang}]}, doc_id a seed file name."""
     out = json.loads(json.dumps(search_json("Who is Nazarbayev?", bot.search("Who is Nazarbayev?"))))
