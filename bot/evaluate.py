@@ -167,9 +167,7 @@ def main(args) -> int:
     out = Path(args.out) if getattr(args, "out", None) else settings.resolve(settings.eval.out)
     corpus = settings.corpus_paths[0] if settings.corpus_paths else settings.resolve("seeds")
     items = load_qa(qa_path, corpus)
-    limit = getattr(args, "limit", None)
-    if limit is not None and limit < 1:
-        raise BotError(f"--limit {limit}: give a number of questions, at least 1")
+    limit = getattr(args, "limit", None)  # the CLI already refuses counts below 1
     items = items[:limit] if limit else items
     if not items:
         raise BotError(f"{qa_path} holds no questions: add JSON lines (see eval/README.md)")

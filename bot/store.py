@@ -27,6 +27,14 @@ def _none(value: Any) -> Any:
     return None if value in ("", None) else value
 
 
+def _record(doc_id: str, meta: dict | None, text: str = "") -> DocRecord:
+    """A registry entry from its Chroma metadata (the inverse of Index.commit_document)."""
+    m = meta or {}
+    return DocRecord(doc_id=doc_id, content_hash=m.get("hash", ""), title=_none(m.get("title")),
+                     date=_none(m.get("date")), lang=_none(m.get("lang")), chunks=int(m.get("chunks", 0)),
+                     corpus=m.get("corpus", ""), text=text)
+
+
 class Index:
     """Chunks live in `<name>`, their sentences' vectors in `<name>_sents`, one record per document in `<name>_docs`.
 
@@ -72,12 +80,8 @@ class Index:
         while True:
             page = self.docs.get(include=include, limit=PAGE, offset=offset)
             for i, doc_id in enumerate(page["ids"]):
-                m = page["metadatas"][i] or {}
-                out[doc_id] = DocRecord(
-                    doc_id=doc_id, content_hash=m.get("hash", ""), title=_none(m.get("title")),
-                    date=_none(m.get("date")), lang=_none(m.get("lang")), chunks=int(m.get("chunks", 0)),
-                    corpus=m.get("corpus", ""), text=(page["documents"][i] or "") if with_text else "",
-                )
+                text = (page["documents"][i] or "") if with_text else ""
+                out[doc_id] = _record(doc_id, page["metadatas"][i], text)
             if len(page["ids"]) < PAGE:
                 break
             offset += PAGE
@@ -90,9 +94,7 @@ class Index:
         page = self.docs.get(ids=[doc_id], include=["metadatas", "documents"])
         if not page["ids"]:
             return None
-        m = page["metadatas"][0] or {}
-        return DocRecord(doc_id, m.get("hash", ""), _none(m.get("title")), _none(m.get("date")),
-                         _none(m.get("lang")), int(m.get("chunks", 0)), m.get("corpus", ""), page["documents"][0] or "")
+        return _record(doc_id, page["metadatas"][0], page["documents"][0] or "")
 
     def commit_document(self, rec: DocRecord) -> None:
         """Point the registry at this version of the document (after its chunks are written)."""
@@ -101,16 +103,17 @@ class Index:
         self.docs.upsert(ids=[rec.doc_id], documents=[rec.text], metadatas=[meta], embeddings=[[0.0]])
         self._registry = None
 
-    def drop_stale_chunks(self, doc_id: str, keep_hash: str) -> None:
-        where = {"$and": [{"doc_id": doc_id}, {"doc_hash": {"$ne": keep_hash}}]}
+    def _delete(self, where: dict) -> None:
+        """Chunks and their sentences always go together."""
         self.chunks.delete(where=where)
         self.sents.delete(where=where)
 
+    def drop_stale_chunks(self, doc_id: str, keep_hash: str) -> None:
+        self._delete({"$and": [{"doc_id": doc_id}, {"doc_hash": {"$ne": keep_hash}}]})
+
     def clear_version(self, doc_id: str, doc_hash: str) -> None:
         """Remove a half-written copy of this version (left by a killed ingest) before writing it whole."""
-        where = {"$and": [{"doc_id": doc_id}, {"doc_hash": doc_hash}]}
-        self.chunks.delete(where=where)
-        self.sents.delete(where=where)
+        self._delete({"$and": [{"doc_id": doc_id}, {"doc_hash": doc_hash}]})
 
     def add_sentences(self, ids: list[str], vectors: list[list[float]], metas: list[dict]) -> None:
         for i in range(0, len(ids), PAGE):
@@ -163,8 +166,7 @@ class Index:
         # Registry first: once it is gone the chunks are stale and ignored, even if we die before deleting them.
         self.docs.delete(ids=[doc_id])
         self._registry = None
-        self.chunks.delete(where={"doc_id": doc_id})
-        self.sents.delete(where={"doc_id": doc_id})
+        self._delete({"doc_id": doc_id})
 
     def is_current(self, meta: dict) -> bool:
         rec = self.registry().get(meta.get("doc_id", ""))
