@@ -249,6 +249,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`bot search ... | head`): stop quietly, as Unix tools do, and keep Python
+        # from failing again while it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool killed by the closed pipe
     except Exception as exc:  # never a traceback for users; BOT_DEBUG=1 shows it for us
         if os.environ.get("BOT_DEBUG"):
             raise

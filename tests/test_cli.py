@@ -1,9 +1,12 @@
 """CLI tests: `bot` in a subprocess as a user runs it — JSON contracts, doctor, env overrides, bad input."""
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
-from tests.conftest import run_cli, write_config
+from tests.conftest import ROOT, run_cli, write_config
 from tests.ollama_standin import refused_url
 
 SEARCH_KEYS = {"rank", "score", "doc_id", "chunk_id", "text", "title", "date", "lang"}
@@ -112,6 +115,19 @@ def test_search_rejects_a_count_below_one(tmp_path, k):
     line = one_line_error(proc)
     assert line.startswith("error: argument -k:") and line.endswith("(see `bot search --help`)")
     assert proc.stdout == ""
+
+
+def test_search_into_a_closed_pipe_stops_quietly(seeded_config):
+    """`bot search ... | head` closes the pipe early: the bot must exit like a Unix tool (141, 128 + SIGPIPE)
+    without an error line. The read end is closed before the bot writes, so the write always fails."""
+    r, w = os.pipe()
+    os.close(r)
+    with open(w, "wb") as out:
+        proc = subprocess.run([sys.executable, "-m", "bot.cli", "search", "-k", "3", "Putin", "--config",
+                               str(seeded_config())], stdout=out, stderr=subprocess.PIPE, text=True, timeout=300,
+                              cwd=ROOT)
+    assert proc.returncode == 141, proc.stderr
+    assert proc.stderr == ""
 
 
 def test_ingest_skips_a_binary_file(tmp_path):
