@@ -55,7 +55,7 @@ def test_retrieval_only_on_the_shipped_set(seeded_config, tmp_path):
     assert f"report: {run / 'report.md'}" in res.stdout
     assert re.search(r"retrieval\.evidence_hit@5\s+\d\.\d{3}", res.stdout)
     summary, rows, report = read_run(run)
-    assert summary["items"] == len(rows) == 122 and summary["answerable"] == 103
+    assert summary["items"] == len(rows) == 175 and summary["answerable"] == 148
     assert summary["retrieval_only"] is True and summary["model"] is None
     assert set(summary["scores"]) == {"retrieval.evidence_hit@1", "retrieval.evidence_hit@3",
                                       "retrieval.evidence_hit@5", "retrieval.mrr", "retrieval.doc_recall@5",
@@ -77,8 +77,8 @@ def test_retrieval_only_on_the_shipped_set(seeded_config, tmp_path):
         got = store.get(ids=r["retrieved"][:5], include=["documents"])
         texts = dict(zip(got["ids"], got["documents"]))
         hits.append(any(squash(q) in squash(texts[c]) for c in r["retrieved"][:5] for q in gold[r["id"]]["evidence"]))
-    assert len(hits) == 103
-    assert summary["scores"]["retrieval.evidence_hit@5"] == pytest.approx(sum(hits) / 103)
+    assert len(hits) == 148
+    assert summary["scores"]["retrieval.evidence_hit@5"] == pytest.approx(sum(hits) / 148)
     assert "## Failures (" in report and "## By language" in report
 
 
