@@ -50,6 +50,9 @@ class Retrieval(_Section):
     keyword_weight: float = Field(1.0, ge=0.0)
     dense_weight: float = Field(1.0, ge=0.0)
     language_centering: float = Field(0.5, ge=0.0, le=1.5)  # 0 turns it off; see bot/neutral.py
+    # The query vector blends in the question without the words most chunks hold (bot/keyword.py)
+    common_word_share: float = Field(0.5, gt=0.0, le=1.0)
+    common_word_weight: float = Field(0.7, ge=0.0, le=1.0)  # 0 turns it off
     max_question_chars: int = Field(4000, ge=1)  # longer questions are refused with a clear error
 
 

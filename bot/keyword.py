@@ -63,6 +63,10 @@ class BM25:
                 self.postings[term].append((i, tf))
         self.avg = (sum(self.lengths) / len(self.lengths)) if self.lengths else 1.0
 
+    def share(self, term: str) -> float:
+        """The share of chunks that hold this (folded) term."""
+        return len(self.postings.get(term, ())) / (len(self.ids) or 1)
+
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         n = len(self.ids)
         scores: dict[int, float] = defaultdict(float)
@@ -76,3 +80,16 @@ class BM25:
                 scores[i] += idf * tf * (self.k1 + 1) / norm
         best = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
         return [(self.ids[i], s) for i, s in best]
+
+
+def without_common_words(text: str, index: BM25, share: float) -> str:
+    """The text without the words that more than `share` of the chunks hold, in any spelling (Tokajew, Tokayev).
+
+    Such words (in a collection about one person, their name and country) say nothing about which passage
+    answers; but the embedder weighs names heavily, so a question that names them is drawn to every passage
+    that does. Returns the text unchanged when nothing else would be left.
+    """
+    kept = [w for w in re.findall(r"\w+|\W+", text)
+            if not (_WORD_RE.fullmatch(w) and len(w) > 2 and not w.isdigit() and index.share(fold(w)) > share)]
+    out = re.sub(r"\s+", " ", "".join(kept)).strip()
+    return out if re.search(r"[^\W\d_]{3,}", out) else text

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from bot.config import Settings
-from bot.keyword import BM25
+from bot.keyword import BM25, without_common_words
 from bot.neutral import Centering
 from bot.store import Index
 from bot.types import Source
@@ -69,11 +71,28 @@ class Retriever:
         return self._bm25
 
     def query_vector(self, query: str) -> list[float]:
+        """The question's vector, blended with that of the question without the collection's common words.
+
+        A collection about one person names them, and their country, in most passages; a question names them
+        too, and the embedder weighs names so heavily that every such passage looks close. The blend keeps
+        the names (some questions need them) but lets the rest of the question decide (measured:
+        bench/README.md).
+        """
         from bot.backends import with_retries
         from bot.prompt import question_lang
 
-        vec = with_retries(lambda: self.embed.get_query_embedding(query), self.settings)
-        return self.centering.apply([vec], [question_lang(query)], "query")[0]
+        cfg = self.settings.retrieval
+        texts = [query]
+        if cfg.common_word_weight:
+            stripped = without_common_words(query, self._keyword(), cfg.common_word_share)
+            if stripped != query:
+                texts.append(stripped)
+        vecs = [with_retries(lambda t=t: self.embed.get_query_embedding(t), self.settings) for t in texts]
+        vecs = np.asarray(self.centering.apply(vecs, [question_lang(query)] * len(vecs), "query"))
+        if len(vecs) == 1:
+            return vecs[0].tolist()
+        vec = (1 - cfg.common_word_weight) * vecs[0] + cfg.common_word_weight * vecs[1]
+        return (vec / (np.linalg.norm(vec) + 1e-12)).tolist()
 
     def search(self, query: str, k: int | None = None) -> list[Source]:
         """The k best chunks for the query.
