@@ -6,26 +6,28 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from bot.citations import clean_markers, resolve
+from bot.answer.citations import cite, clean_markers
+from bot.answer.prompt import Prompts, condense_prompt, fit_messages, prompts_dir
+from bot.backends import build_chat
 from bot.config import Settings, load_settings
-from bot.errors import BotError, LLMUnavailable
-from bot.prompt import Prompts, condense_prompt, fit_messages, prompts_dir, question_lang
-from bot.types import Answer, Source, Trace
+from bot.errors import BotError, LLMUnavailable, QuestionError
+from bot.lang import question_lang
+from bot.types import Answer, DocRecord, Health, Source, Trace
 
 
 class Bot:
     """A question-answering bot over one indexed document collection.
 
-    Heavy parts (embedder, Chroma, LLM) load on first use, so constructing a Bot is cheap.
+    Heavy parts (embedder, Chroma, the LLM's model) load on first use, so constructing a Bot is cheap.
     """
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self.prompts = Prompts.load(prompts_dir(settings.prompts.dir, settings.root))
+        self.llm = build_chat(settings)  # cheap: the model loads on its first answer
         self._lock = threading.RLock()
-        self._generating = threading.Lock()  # llama.cpp: one model object, one generation at a time
-        self._embed = self._embedder_id = self._client = self._index = self._retriever = self._llm = None
-        self._count_tokens = None
+        self._embed = self._embedder_id = self._client = self._index = self._retriever = None
+        self._centering = None
 
     @classmethod
     def from_config(cls, path: str | Path | None = None, **overrides) -> "Bot":
@@ -45,9 +47,9 @@ class Bot:
         with self._lock:
             if self._index is None or (create and self._retriever is None):
                 from bot.backends import chroma_client
-                from bot.neutral import Centering
-                from bot.retrieve import Retriever
-                from bot.store import Index
+                from bot.retrieval.centering import Centering
+                from bot.retrieval.retriever import Retriever
+                from bot.retrieval.store import Index
 
                 embed = self._embedder()
                 self._client = self._client or chroma_client(self.settings)
@@ -58,52 +60,30 @@ class Bot:
             return self._index
 
     @property
-    def llm(self):
-        with self._lock:
-            if self._llm is None:
-                from bot.backends import build_llm, token_counter
-
-                self._llm = build_llm(self.settings)
-                self._count_tokens = token_counter(self._llm)
-            return self._llm
-
-    @property
     def model_name(self) -> str:
-        cfg = self.settings.llm
-        if cfg.provider == "ollama":
-            return cfg.model
-        from bot.backends import gguf_path
-
-        try:  # "pkg:NAME" names the package; the user wants to see which .gguf inside it runs
-            path = gguf_path(cfg.gguf_path)
-        except BotError:
-            path = cfg.gguf_path
-        return f"llamacpp:{Path(path).name or path}"
+        return self.llm.name
 
     # ingest and search ----------------------------------------------------------------------------------
     def ingest(self, paths: list[str | Path] | None = None, rebuild: bool = False, progress: bool = False,
                verbose: bool = False):
         """Index the configured corpus folders (or `paths`); returns an IngestSummary."""
-        from bot.backends import vector_store
-        from bot.ingest import ingest
-        from bot.store import drop_index
+        from bot.backends import chroma_client, vector_store
+        from bot.ingest.pipeline import ingest
+        from bot.retrieval.store import drop_index
 
         with self._lock:
             if rebuild:
-                from bot.backends import chroma_client
-
                 self._client = self._client or chroma_client(self.settings)
                 drop_index(self._client, self.settings.store.collection)
                 self._index = None
             index = self._open_index(create=True)
-            summary = ingest(self.settings, index, self._embedder(), vector_store(index.chunks), self._centering,
-                             [Path(p) for p in paths] if paths else None, progress=progress, verbose=verbose)
-            return summary
+            return ingest(self.settings, index, self._embedder(), vector_store(index.chunks), self._centering,
+                          [Path(p) for p in paths] if paths else None, progress=progress, verbose=verbose)
 
     def search(self, query: str, k: int | None = None) -> list[Source]:
         """The top-k passages for a query, best first (no LLM involved)."""
         if k is not None and k < 1:
-            raise BotError(f"k must be 1 or more, got {k}")
+            raise QuestionError(f"k must be 1 or more, got {k}")
         query = self.check_question(query)
         self._open_index()
         return self._retriever.search(query, k)
@@ -112,70 +92,65 @@ class Bot:
         """Documents, chunks and the embedder of the index."""
         return self._open_index().stats()
 
-    def documents(self):
+    def documents(self) -> list[DocRecord]:
         """Registry records of the indexed documents, sorted by id."""
         return sorted(self._open_index().registry().values(), key=lambda r: r.doc_id)
 
-    def document(self, doc_id: str):
+    def document(self, doc_id: str) -> DocRecord | None:
         """One indexed document with its cleaned text, or None."""
         return self._open_index().document(doc_id)
 
     def llm_status(self) -> tuple[bool, str]:
         """(ok, one line) for the configured LLM."""
-        if self.settings.llm.provider == "ollama":
-            from bot.backends import ollama_status
+        return self.llm.status()
 
-            return ollama_status(self.settings)
+    def health(self) -> Health:
+        """The index's size (or why it cannot be read) and the LLM's status: one answer for every front end."""
         try:
-            self.llm
-            return True, f"llama.cpp in-process: {self.model_name}"
+            index, error = self.stats(), None
         except BotError as exc:
-            return False, str(exc)
+            index, error = None, str(exc)
+        ok, line = self.llm_status()
+        return Health(index=index, index_error=error, llm_ok=ok, llm_status=line, model=self.model_name)
 
     # answering ------------------------------------------------------------------------------------------
     def check_question(self, question: str) -> str:
-        """The question, stripped; BotError when it is empty or over retrieval.max_question_chars."""
+        """The question, stripped; QuestionError when it is empty or over retrieval.max_question_chars."""
         if not isinstance(question, str) or not question.strip():
-            raise BotError('the question is empty: ask something, e.g. "Who did Tokayev meet in Moscow?"')
+            raise QuestionError('the question is empty: ask something, e.g. "Who did Tokayev meet in Moscow?"')
         limit = self.settings.retrieval.max_question_chars
         if len(question) > limit:
-            raise BotError(f"the question is {len(question)} characters long; the limit is {limit} "
-                           "(retrieval.max_question_chars): shorten it")
+            raise QuestionError(f"the question is {len(question)} characters long; the limit is {limit} "
+                                "(retrieval.max_question_chars): shorten it", code="question_too_long")
         return question.strip()
 
     def _standalone(self, question: str, history: list[dict], trace: Trace) -> str:
         """Condense a follow-up into a standalone question with the LLM (condense-plus-context)."""
         if not history or not self.settings.llm.condense:
             return question
-        from llama_index.core.llms import ChatMessage
-
-        from bot.backends import describe_llm_error, with_retries
-
         t0 = time.perf_counter()
         try:
-            prompt = condense_prompt(self.prompts, question, history)
-            out = with_retries(lambda: self.llm.chat([ChatMessage(role="user", content=prompt)]), self.settings)
-            text = (out.message.content or "").strip().splitlines()
-            standalone = text[0].strip().strip('"') if text else ""
-        except Exception as exc:  # the LLM is down: fall back to the last user turn as context
-            describe_llm_error(exc, self.settings)
+            reply = self.llm.chat([{"role": "user", "content": condense_prompt(self.prompts, question, history)}])
+            lines = reply.strip().splitlines()
+            standalone = lines[0].strip().strip('"') if lines else ""
+        except LLMUnavailable:  # the LLM is down: fall back to the last user turn as context
             last = next((m["content"] for m in reversed(history) if m.get("role") == "user"), "")
             standalone = f"{last} {question}".strip()
         trace.timings["condense_s"] = time.perf_counter() - t0
         return standalone if 0 < len(standalone) <= 4 * len(question) + 500 else question
 
-    def stream(self, question: str, history: list[dict] | None = None) -> Iterator[str | Answer]:
-        """Yield the answer's text deltas as they are generated, then the final Answer (always last)."""
-        if self.settings.llm.provider != "llamacpp":  # Ollama queues concurrent requests itself
-            yield from self._stream(question, history)
-            return
-        # the UI and the HTTP API share this Bot in one process and may ask at once
-        with self._generating:
-            yield from self._stream(question, history)
+    def stream(self, question: str, history: list[dict] | None = None,
+               fallback: bool = True) -> Iterator[str | Answer]:
+        """Yield the answer's text deltas as they are generated, then the final Answer (always last).
 
-    def _stream(self, question: str, history: list[dict] | None = None) -> Iterator[str | Answer]:
-        from bot.backends import describe_llm_error, with_retries
+        When the LLM cannot answer at all, the Answer holds the best passages (mode "passages"), or with
+        `fallback=False` LLMUnavailable is raised before anything is yielded. A failure after text was
+        yielded ends the stream with an Answer marked `cut_short`.
+        """
+        with self.llm.turn():  # the UI and the HTTP API share this Bot and may ask at once
+            yield from self._stream(question, history, fallback)
 
+    def _stream(self, question: str, history: list[dict] | None, fallback: bool) -> Iterator[str | Answer]:
         question = self.check_question(question)
         history = [{"role": m["role"], "content": str(m["content"])} for m in (history or [])
                    if m.get("role") in ("user", "assistant") and m.get("content")]
@@ -188,39 +163,25 @@ class Bot:
         trace.retrieved = retrieved
         timings = {"retrieve_s": time.perf_counter() - t0, "generate_s": 0.0}
 
-        warning, parts = None, []
+        warning, parts, cut_short, given = None, [], False, retrieved
         t1 = time.perf_counter()
         try:
-            llm, cfg = self.llm, self.settings.llm
+            cfg = self.settings.llm
             msgs, given, tokens = fit_messages(self.prompts, question, lang, retrieved, history[-6:],
-                                               self._count_tokens, cfg.context_window - cfg.max_tokens)
+                                               self.llm.count_tokens, cfg.context_window - cfg.max_tokens)
             trace.prompt, trace.sources_given, trace.prompt_tokens = msgs, given, tokens
             trace.dropped_sources = len(retrieved) - len(given)
-            from llama_index.core.llms import ChatMessage
-
-            chat = [ChatMessage(role=m["role"], content=m["content"]) for m in msgs]
-
-            def open_stream():
-                it = iter(llm.stream_chat(chat))
-                return next(it, None), it
-
-            first, rest = with_retries(open_stream, self.settings)
-            for chunk in ([first] if first is not None else []):
-                if chunk.delta:
-                    parts.append(chunk.delta)
-                    yield chunk.delta
-            try:
-                for chunk in rest:
-                    if chunk.delta:
-                        parts.append(chunk.delta)
-                        yield chunk.delta
-            except Exception as exc:  # failed mid-answer: keep what came, say it is cut short
-                warning = f"{describe_llm_error(exc, self.settings)} (the answer was cut short)"
+            for delta in self.llm.stream(msgs):
+                parts.append(delta)
+                yield delta
             mode = "generated"
-        except (LLMUnavailable, BotError) as exc:
-            warning, mode, given = str(exc), "passages", retrieved
-        except Exception as exc:
-            warning, mode, given = str(describe_llm_error(exc, self.settings)), "passages", retrieved
+        except BotError as exc:  # LLMUnavailable, or a question too long for the context window
+            if parts:  # failed mid-answer: keep what came, say it is cut short
+                warning, mode, cut_short = f"{exc} (the answer was cut short)", "generated", True
+            elif not fallback:
+                raise
+            else:
+                warning, mode, given = str(exc), "passages", retrieved
         timings["generate_s"] = time.perf_counter() - t1
         trace.timings.update(timings)
 
@@ -230,12 +191,13 @@ class Bot:
         else:
             text = clean_markers("".join(parts), len(given))
         claim = trace.standalone_question if mode == "passages" else None
-        yield Answer(question=question, answer=text, citations=resolve(text, given, claim), sources=given,
-                     model=self.model_name, mode=mode, warning=warning, timings=timings, trace=trace)
+        yield Answer(question=question, answer=text, citations=cite(text, given, claim), sources=given,
+                     model=self.model_name, mode=mode, warning=warning, timings=timings, trace=trace,
+                     cut_short=cut_short)
 
-    def ask(self, question: str, history: list[dict] | None = None) -> Answer:
+    def ask(self, question: str, history: list[dict] | None = None, fallback: bool = True) -> Answer:
         """The whole answer at once: the joined stream."""
-        for item in self.stream(question, history):
+        for item in self.stream(question, history, fallback):
             if isinstance(item, Answer):
                 return item
         raise AssertionError("stream ended without an Answer")

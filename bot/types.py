@@ -28,6 +28,41 @@ class Source:
 
 
 @dataclass(frozen=True)
+class DocRecord:
+    """One indexed document as the index's registry records it."""
+
+    doc_id: str
+    content_hash: str
+    title: str | None
+    date: str | None
+    lang: str | None
+    chunks: int
+    corpus: str  # the corpus folder the file was found in
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Health:
+    """What doctor, /healthz and the UI's status line report: the index and the LLM."""
+
+    index: dict | None  # {"documents", "chunks", "embedder"}, None when the index cannot be read
+    index_error: str | None
+    llm_ok: bool
+    llm_status: str
+    model: str
+
+    @property
+    def status(self) -> Literal["ok", "degraded", "error"]:
+        """error: no search at all; degraded: search works, answers are passages."""
+        return "error" if self.index is None else "ok" if self.llm_ok else "degraded"
+
+    def to_json(self) -> dict:
+        return {"status": self.status,
+                "index": self.index if self.index is not None else {"error": self.index_error},
+                "llm": {"ok": self.llm_ok, "status": self.llm_status, "model": self.model}}
+
+
+@dataclass(frozen=True)
 class Citation:
     n: int  # the marker number in the answer text, [n]
     doc_id: str
@@ -65,6 +100,7 @@ class Answer:
     warning: str | None
     timings: dict[str, float]
     trace: Trace | None = None
+    cut_short: bool = False  # the LLM failed after it had begun: `answer` holds what came before
 
     def to_json(self, trace: bool = False) -> dict:
         out = {

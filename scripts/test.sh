@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up the test environment and runs the whole test suite (browser tests need /usr/bin/chromium).
+# Sets up the test environment, runs the whole test suite (browser tests need /usr/bin/chromium), then the
+# retrieval gate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null 2>&1; then
@@ -7,4 +8,6 @@ if ! command -v chromium >/dev/null 2>&1; then
   exit 2
 fi
 bash scripts/setup.sh --test
-exec .venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest "$@"
+# The retrieval gate (eval/README.md): fails when retrieval on eval/qa.jsonl drops below eval.min_scores.
+bash scripts/eval_gate.sh

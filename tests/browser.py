@@ -31,7 +31,7 @@ def chat_server(config: Path, timeout: float = 120):
     env = {k: v for k, v in os.environ.items() if k != "OLLAMA_HOST"}
     env.update(PYTHONUNBUFFERED="1", GRADIO_ANALYTICS_ENABLED="False")
     url = f"http://127.0.0.1:{port}/"
-    cmd = [sys.executable, "-m", "bot.cli", "chat", "--config", str(config), "--port", str(port), "--no-ingest"]
+    cmd = [sys.executable, "-m", "bot.apps.cli", "chat", "--config", str(config), "--port", str(port), "--no-ingest"]
     with running(cmd, url, config.parent / f"chat-{port}.log", timeout, cwd=ROOT, env=env):
         yield url
 

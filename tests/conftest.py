@@ -75,7 +75,7 @@ def run_cli(*args: str, config: Path | None = None, stdin: str | None = None, en
     """Run the installed `bot` console script's module in a subprocess, as a user would."""
     import os
 
-    cmd = [sys.executable, "-m", "bot.cli", *args]
+    cmd = [sys.executable, "-m", "bot.apps.cli", *args]
     if config is not None:
         cmd += ["--config", str(config)]
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}

@@ -2,8 +2,8 @@
 import pytest
 
 from bot import Bot, BotError
-from bot.backends import token_counter
-from bot.citations import clean_markers
+from bot.backends.base import ChatBackend
+from bot.answer.citations import clean_markers
 from bot.types import Answer
 from tests.ollama_standin import OllamaStandin, refused_url
 
@@ -106,9 +106,9 @@ def test_small_context_window_drops_the_lowest_ranked_sources(seeded_config, oll
     kept = [s.chunk_id for s in trace.sources_given]
     assert kept == [s.chunk_id for s in trace.retrieved[:len(kept)]]  # the tail of the ranking goes
     assert answer.sources == trace.sources_given
-    count = token_counter(None)  # the same estimate the bot uses for Ollama models
+    count = ChatBackend.count_tokens  # the estimate the Ollama backend inherits
     sent = ollama.bodies("/api/chat")[0]["messages"]
-    assert sum(count(m["content"]) + 8 for m in sent) == trace.prompt_tokens <= window - reserve
+    assert sum(count(None, m["content"]) + 8 for m in sent) == trace.prompt_tokens <= window - reserve
     assert f"[{len(kept) + 1}]" not in sent[-1]["content"]
 
 

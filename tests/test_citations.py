@@ -1,7 +1,8 @@
 """Citation tests: markers normalised and filtered, resolved to the right sources, quotes chosen by shared names."""
 import pytest
 
-from bot.citations import clean_markers, resolve, sentences, supporting_sentence
+from bot.answer.citations import clean_markers, cite, supporting_sentence
+from bot.lang import sentences
 from bot.types import Source
 
 NUKE = ("Wladimir Putin traf am 8. November unerwartet in Kasachstan ein. Der russische und der kasachische "
@@ -39,24 +40,24 @@ def test_a_bogus_marker_appears_neither_in_the_answer_nor_in_citations():
     text = clean_markers(raw, len(SOURCES))
     assert "[9]" not in text and "9]" not in text
     assert text == "Putin kam am 8. November [1]. Aliyev traf Tokayev in Astana [2]. Macron wartet."
-    cites = resolve(text, SOURCES)
+    cites = cite(text, SOURCES)
     assert [c.n for c in cites] == [1, 2]
-    # resolve alone also ignores numbers that point nowhere, even before cleaning
-    assert [c.n for c in resolve(raw, SOURCES)] == [1, 2]
+    # cite alone also ignores numbers that point nowhere, even before cleaning
+    assert [c.n for c in cite(raw, SOURCES)] == [1, 2]
 
 
 def test_resolve_maps_each_marker_to_its_source_in_order_of_first_use():
     text = "Sie sprachen über Medien [2]. Es ging um ein Atomkraftwerk [1]. Und wieder Medien [2]."
-    cites = resolve(text, SOURCES)
+    cites = cite(text, SOURCES)
     assert [c.n for c in cites] == [2, 1]
     assert [(c.doc_id, c.chunk_id) for c in cites] == [("003.txt", "003.txt#c2"), ("004.txt", "004.txt#c1")]
     assert cites[0].title == "title 003.txt" and cites[0].date == "2023-04"
-    assert resolve("Keine Quelle genannt.", SOURCES) == []
+    assert cite("Keine Quelle genannt.", SOURCES) == []
 
 
 def test_each_citation_quotes_the_source_sentence_that_shares_the_names():
     """The claim names Aliyev, Tokajew (folded = Tokayev) and Astana: only the second ASTANA sentence has all three."""
-    cites = resolve("Alijew i Tokajew spotkali się w Astanie [2].", SOURCES)
+    cites = cite("Alijew i Tokajew spotkali się w Astanie [2].", SOURCES)
     assert cites[0].quote == "Ilham Aliyev und Kassym-Jomart Tokayev haben sich am Montag in Astana getroffen."
 
 
@@ -81,8 +82,8 @@ def test_passages_answer_quotes_the_sentence_matching_the_question_not_the_title
             "Sein Vorgänger Nazarbajew war im März zurückgetreten.")
     sources = [src(1, text, "a.txt")]
     answer = f"[1] {text}"
-    assert resolve(answer, sources)[0].quote == "Tokajew in Moskau."
-    quote = resolve(answer, sources, claim="When did Nazarbayev step down?")[0].quote
+    assert cite(answer, sources)[0].quote == "Tokajew in Moskau."
+    quote = cite(answer, sources, claim="When did Nazarbayev step down?")[0].quote
     assert quote == "Sein Vorgänger Nazarbajew war im März zurückgetreten."
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.clean import clean_document, clean_text, read_text, strip_markup
+from bot.ingest.clean import clean_document, clean_text, read_text, strip_markup
 from tests.conftest import SEEDS
 
 SEED_FILES = sorted(SEEDS.glob("*.txt"))

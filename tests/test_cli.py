@@ -123,7 +123,7 @@ def test_search_into_a_closed_pipe_stops_quietly(seeded_config):
     r, w = os.pipe()
     os.close(r)
     with open(w, "wb") as out:
-        proc = subprocess.run([sys.executable, "-m", "bot.cli", "search", "-k", "3", "Putin", "--config",
+        proc = subprocess.run([sys.executable, "-m", "bot.apps.cli", "search", "-k", "3", "Putin", "--config",
                                str(seeded_config())], stdout=out, stderr=subprocess.PIPE, text=True, timeout=300,
                               cwd=ROOT)
     assert proc.returncode == 141, proc.stderr

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.evalset import LANGS, TYPES, QAItem, QASetError, load_qa, set_problems  # noqa: E402
+from bot.evaluation.qaset import LANGS, TYPES, QAItem, QASetError, load_qa, set_problems  # noqa: E402
 
 QA = ROOT / "eval" / "qa.jsonl"
 SEEDS = ROOT / "seeds" if (ROOT / "seeds").is_dir() else Path("/work/shared/seeds")
@@ -80,7 +80,7 @@ def test_shipped_set_counts(shipped):
 
 
 def test_shipped_items_are_well_formed(shipped):
-    from bot.clean import clean_document, read_text
+    from bot.ingest.clean import clean_document, read_text
 
     doc_lang = {p.name: clean_document(read_text(p)).lang for p in SEEDS.iterdir()}
     for i in shipped:

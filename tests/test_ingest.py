@@ -20,9 +20,9 @@ from pydantic import Field
 
 from bot import Bot
 from bot.backends import chroma_client
-from bot.clean import clean_document, read_text
+from bot.ingest.clean import clean_document, read_text
 from bot.errors import BotError
-from bot.store import REGISTRY_TTL
+from bot.retrieval.store import REGISTRY_TTL
 from tests.conftest import ROOT, SEEDS, run_cli, write_config
 
 SEED_IDS = sorted(p.name for p in SEEDS.glob("*.txt"))
@@ -203,7 +203,7 @@ def write_corpus(folder, n: int, version: str) -> None:
 
 def ingest_until_killed(cfg, after: int = 3) -> list[str]:
     """Run `bot ingest -v` and SIGKILL it once it has reported `after` documents; returns their ids."""
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "ingest", "-v", "--quiet", "--config", str(cfg)],
+    proc = subprocess.Popen([sys.executable, "-m", "bot.apps.cli", "ingest", "-v", "--quiet", "--config", str(cfg)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     watchdog = threading.Timer(300, proc.kill)

@@ -1,8 +1,8 @@
 """Known-answer tests of the eval's pure metric functions (bot/metrics.py), each worked out by hand."""
 import pytest
 
-from bot import metrics
-from bot.metrics import (aggregate, alias_match, citation_scores, contains_quote, doc_recall, evidence_rank, hit_at,
+from bot.evaluation import metrics
+from bot.evaluation.metrics import (aggregate, alias_match, citation_scores, contains_quote, doc_recall, evidence_rank, hit_at,
                          is_refusal, normalize, parse_judge, percentile, reciprocal_rank, token_f1)
 
 REFUSALS = ["The sources don't say.", "Die Quellen sagen dazu nichts.", "Źródła tego nie mówią.",

@@ -3,7 +3,7 @@ import httpx
 import pytest
 
 from bot import Bot, load_settings
-from bot.backends import ollama_status
+from bot.backends.ollama import OllamaBackend
 
 pytestmark = pytest.mark.ollama
 
@@ -17,7 +17,7 @@ def real_ollama_host() -> str:
     except httpx.HTTPError as exc:
         pytest.skip(f"no Ollama answers at {host}/api/version within 1 s ({type(exc).__name__}); "
                     "start one with `ollama serve` or set OLLAMA_HOST")
-    ok, line = ollama_status(settings, timeout=2.0)
+    ok, line = OllamaBackend(settings).status(timeout=2.0)
     if not ok:
         pytest.skip(f"{line}")
     return host

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.keyword import BM25, fold, terms, without_common_words
-from bot.retrieve import combine, fuse
+from bot.lang import fold, terms
+from bot.retrieval.bm25 import BM25, without_common_words
+from bot.retrieval.retriever import combine, fuse
 from bot.types import search_json
 from tests.conftest import SEEDS, write_config
 

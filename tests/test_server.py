@@ -42,7 +42,7 @@ def launch(folder, seeded_store, env: dict, **sections) -> tuple[str, subprocess
     cfg = write_config(folder, retrieval={"max_question_chars": 300}, **sections)
     port = free_port()
     full_env = {k: v for k, v in os.environ.items() if k not in ("OLLAMA_HOST", "BOT_SERVER__API_KEY")}
-    proc = start([sys.executable, "-m", "bot.cli", "serve", "--config", str(cfg), "--port", str(port),
+    proc = start([sys.executable, "-m", "bot.apps.cli", "serve", "--config", str(cfg), "--port", str(port),
                   "--no-ingest"], folder / "server.log", cwd=ROOT, env={**full_env, "PYTHONUNBUFFERED": "1", **env})
     proc.log = folder / "server.log"
     return f"http://127.0.0.1:{port}", proc

@@ -9,7 +9,7 @@ import gradio as gr
 
 from bot.errors import BotError
 from bot.types import Answer, Source
-from bot.ui_render import (PANEL_EMPTY, answer_markdown, banner_html, details_markdown, document_panel,
+from bot.apps.ui_render import (PANEL_EMPTY, answer_markdown, banner_html, details_markdown, document_panel,
                            documents_table, error_panel, md_text, partial, source_panel, status_html)
 
 log = logging.getLogger(__name__)
@@ -64,13 +64,8 @@ class ChatUI:
         self.bot = bot
 
     def status(self):
-        ok, line = self.bot.llm_status()
-        try:
-            stats, err = self.bot.stats(), ""
-        except BotError as exc:
-            stats, err = None, str(exc)
-        return (status_html(self.bot.model_name, ok, line, stats, err),
-                gr.HTML(banner_html(ok, line), visible=not ok))
+        h = self.bot.health()
+        return status_html(h), gr.HTML(banner_html(h.llm_ok, h.llm_status), visible=not h.llm_ok)
 
     def documents(self):
         try:
@@ -134,8 +129,8 @@ class ChatUI:
 def build_ui(bot) -> gr.Blocks:
     """The chat UI as a gr.Blocks, for launch() or gr.mount_gradio_app(app, build_ui(bot), "/", **ui_assets())."""
     ui = ChatUI(bot)
-    # llama.cpp runs in this process on one model object that cannot generate two answers at once
-    limit = 1 if bot.settings.llm.provider == "llamacpp" else 2
+    # an in-process model (llama.cpp) cannot generate two answers at once: queue the second person
+    limit = 1 if bot.llm.exclusive else 2
     with gr.Blocks(title="Bot: cited answers from your documents", analytics_enabled=False) as demo:
         session = gr.State(_new_session())
         gr.Markdown("## Ask your documents\nAsk in any language; answers cite their sources as **[n]**.")

@@ -4,9 +4,9 @@ from __future__ import annotations
 import html
 import re
 
-from bot.types import Answer, Source
+from bot.answer.citations import MARKER_RE, marker_numbers
+from bot.types import Answer, Health, Source
 
-_MARKER = re.compile(r"\[(\d+)\]")
 
 
 def md_text(text: str) -> str:
@@ -23,10 +23,12 @@ def _meta(title: str | None, date: str | None, lang: str | None, doc_id: str) ->
 def linked(text: str, i: int, n_sources: int) -> str:
     """Answer text with every valid [n] turned into a link the page's click handler understands."""
     def repl(m: re.Match) -> str:
-        n = int(m.group(1))
-        return f"[[{n}]](#cite-{i}-{n})" if 1 <= n <= n_sources else m.group(0)
+        nums = marker_numbers(m.group(1))
+        if not all(1 <= n <= n_sources for n in nums):
+            return m.group(0)
+        return "".join(f"[[{n}]](#cite-{i}-{n})" for n in nums)
 
-    return _MARKER.sub(repl, md_text(text))
+    return MARKER_RE.sub(repl, md_text(text))
 
 
 def partial(text: str, i: int, n_hint: int = 50) -> str:
@@ -142,12 +144,12 @@ def _code(line: str) -> str:
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(line))
 
 
-def status_html(model: str, llm_ok: bool, llm_line: str, stats: dict | None, stats_error: str = "") -> str:
-    llm = "reachable" if llm_ok else "not reachable"
-    index = (f"{stats['documents']} documents, {stats['chunks']} chunks" if stats
-             else f"unavailable ({html.escape(stats_error)})")
-    return (f'<div class="bot-status"><span>Model <b>{html.escape(model)}</b></span>'
-            f'<span class="{"bot-ok" if llm_ok else "bot-down"}">LLM {llm}</span>'
+def status_html(h: Health) -> str:
+    llm = "reachable" if h.llm_ok else "not reachable"
+    index = (f"{h.index['documents']} documents, {h.index['chunks']} chunks" if h.index is not None
+             else f"unavailable ({html.escape(h.index_error or '')})")
+    return (f'<div class="bot-status"><span>Model <b>{html.escape(h.model)}</b></span>'
+            f'<span class="{"bot-ok" if h.llm_ok else "bot-down"}">LLM {llm}</span>'
             f"<span>Index: {index}</span></div>")
 
 

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from bot.errors import BotError
-from bot.metrics import SCORE_NAMES, lower_is_better
+from bot.evaluation.metrics import SCORE_NAMES, lower_is_better
 
 # Latency moves from run to run on its own; only a clear slowdown counts as a regression.
 LATENCY_SLACK = (0.20, 0.05)  # relative, seconds

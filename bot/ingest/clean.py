@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.lang import detect_lang
+
 # Tag names we treat as markup when a tag is broken (no closing ">"): a "<" before any other word is text.
 _TAGS = (
     "a|abbr|article|aside|b|blockquote|body|br|button|caption|cite|code|dd|div|dl|dt|em|figcaption|figure|"
@@ -104,31 +106,6 @@ def make_title(text: str, limit: int = 120) -> str | None:
         return first or None
     cut = first[:limit].rsplit(" ", 1)[0]
     return cut.rstrip(",;:") + " …"
-
-
-def detect_lang(text: str) -> str | None:
-    """ISO 639-1 code of the text's language (Norwegian as "no"), None when there is too little text."""
-    if len(re.findall(r"\w+", text)) < 3:
-        return None
-    code, _ = _identifier().classify(text[:5000])
-    return {"nb": "no", "nn": "no"}.get(code, code)
-
-
-# Widely written languages only: on short questions the full model picks rare ones (English as Pidgin).
-LANGUAGES = ("ar bg ca cs da de el en es et fa fi fr he hi hr hu id it ja kk ko lt lv nb nl nn no pl pt ro ru sk "
-             "sl sr sv th tr uk vi zh").split()
-_IDENTIFIER = None
-
-
-def _identifier():
-    global _IDENTIFIER
-    if _IDENTIFIER is None:
-        from py3langid.langid import _load_identifier  # small and deterministic
-
-        ident = _load_identifier()
-        ident.set_languages([c for c in LANGUAGES if c in ident.nb_classes])
-        _IDENTIFIER = ident
-    return _IDENTIFIER
 
 
 def clean_document(raw: str) -> CleanDoc:

@@ -10,73 +10,15 @@ import sys
 from typing import AsyncIterator, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bot.apps.http import SSE_HEADERS, ApiError, ThreadedBot, error_response, from_bot_error, sse, stream_error
+from bot.apps.openai_api import openai_router
 from bot.errors import BotError
 from bot.types import Answer, search_json
-
-_END = object()
-SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # no proxy buffering of the stream
-
-
-class ApiError(Exception):
-    """An error answered as {"error": {"message", "type", "code"}} with an HTTP status."""
-
-    def __init__(self, status: int, message: str, type_: str = "invalid_request_error", code: str | None = None):
-        super().__init__(message)
-        self.status, self.message, self.type, self.code = status, message, type_, code
-
-
-def error_body(message: str, type_: str, code: str | None = None) -> dict:
-    return {"error": {"message": message, "type": type_, "code": code}}
-
-
-def error_response(exc: ApiError) -> JSONResponse:
-    # 503s are not worth an automatic retry by OpenAI clients: the bot already retried the LLM itself
-    headers = {"x-should-retry": "false"} if exc.status == 503 else None
-    if exc.status == 401:
-        headers = {"WWW-Authenticate": "Bearer"}
-    return JSONResponse(error_body(exc.message, exc.type, exc.code), status_code=exc.status, headers=headers)
-
-
-def sse(data: dict | str, event: str | None = None) -> str:
-    payload = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
-    return (f"event: {event}\n" if event else "") + f"data: {payload}\n\n"
-
-
-class Engine:
-    """Runs the Bot's blocking work in worker threads, so several clients are served (and streamed) at once."""
-
-    def __init__(self, bot):
-        self.bot = bot
-
-    def check(self, question: str, field: str = "question") -> str:
-        """The Bot's own check, as a 400 that names the field."""
-        try:
-            return self.bot.check_question(question)
-        except BotError as exc:
-            too_long = isinstance(question, str) and bool(question.strip())
-            raise ApiError(400, f"{field}: {exc}", code="question_too_long" if too_long else None) from None
-
-    async def stream(self, question: str, history: list[dict]) -> AsyncIterator[str | Answer]:
-        """bot.stream's items, each fetched in a worker thread; the final Answer is last."""
-        items = self.bot.stream(question, history)  # llama.cpp: the Bot lets one generate at a time
-        while (item := await run_in_threadpool(next, items, _END)) is not _END:
-            yield item
-
-    async def answer(self, question: str, history: list[dict]) -> tuple[Answer, int]:
-        """The whole Answer and how many text deltas made it."""
-        deltas = 0
-        async for item in self.stream(question, history):
-            if isinstance(item, Answer):
-                return item, deltas
-            deltas += 1
-        raise ApiError(500, "the answer stream ended without an answer", "server_error")
-
 
 # request bodies ---------------------------------------------------------------------------------------------
 class Turn(BaseModel):
@@ -115,9 +57,8 @@ def create_app(bot, ui: bool = True) -> FastAPI:
     from importlib.metadata import version
 
     from bot import __doc__ as summary
-    from bot.openai_api import openai_router
 
-    engine = Engine(bot)
+    engine = ThreadedBot(bot)
     api_key = bot.settings.server.api_key
     app = FastAPI(title="bot", summary=summary, version=version("bot"),
                   description="Cited answers over your documents. Errors: `{\"error\": {\"message\", \"type\", "
@@ -128,8 +69,8 @@ def create_app(bot, ui: bool = True) -> FastAPI:
         return error_response(exc)
 
     @app.exception_handler(BotError)
-    async def _bot_error(_req, exc: BotError):  # the index or model cannot be used: the fix is in the message
-        return error_response(ApiError(503, str(exc), "service_unavailable"))
+    async def _bot_error(_req, exc: BotError):  # the core's typed errors; the fix is in the message
+        return error_response(from_bot_error(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_req, exc: RequestValidationError):
@@ -175,7 +116,7 @@ def create_app(bot, ui: bool = True) -> FastAPI:
                     yield sse({"text": item}, "delta")
                     item = await anext(items)
             except Exception as exc:  # after the headers went out: say it in the stream
-                yield sse(error_body(f"{type(exc).__name__}: {exc}".splitlines()[0], "server_error"), "error")
+                yield sse(stream_error(exc), "error")
             finally:
                 await items.aclose()
 
@@ -188,13 +129,8 @@ def create_app(bot, ui: bool = True) -> FastAPI:
 
     @app.get("/healthz", tags=["status"], summary="Index size and LLM status (no API key needed)")
     def healthz():
-        try:
-            index = bot.stats()
-        except BotError as exc:
-            return JSONResponse({"status": "error", "index": {"error": str(exc)}, "llm": None}, status_code=503)
-        ok, line = bot.llm_status()
-        return {"status": "ok" if ok else "degraded", "index": index,
-                "llm": {"ok": ok, "status": line, "model": bot.model_name}}
+        health = bot.health()
+        return JSONResponse(health.to_json(), status_code=503 if health.status == "error" else 200)
 
     v1 = openai_router(engine, authorized)
     app.include_router(api)
@@ -215,7 +151,7 @@ def create_app(bot, ui: bool = True) -> FastAPI:
     if ui:
         import gradio as gr
 
-        from bot.ui import build_ui, ui_assets
+        from bot.apps.ui import build_ui, ui_assets
 
         def auth(_user: str, password: str) -> bool:  # any user name; the password is the API key
             return secrets.compare_digest(str(password).encode(), api_key.encode())

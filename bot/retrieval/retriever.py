@@ -6,9 +6,10 @@ import json
 import numpy as np
 
 from bot.config import Settings
-from bot.keyword import BM25, without_common_words
-from bot.neutral import Centering
-from bot.store import Index
+from bot.lang import question_lang
+from bot.retrieval.bm25 import BM25, without_common_words
+from bot.retrieval.centering import Centering
+from bot.retrieval.store import Index
 from bot.types import Source
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: flattens the head so neither ranking dominates
@@ -79,7 +80,6 @@ class Retriever:
         bench/README.md).
         """
         from bot.backends import with_retries
-        from bot.prompt import question_lang
 
         cfg = self.settings.retrieval
         texts = [query]

@@ -7,56 +7,13 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from bot import metrics
+from bot.evaluation import metrics
+from bot.evaluation.judge import Judge
 from bot.errors import BotError
-from bot.evalset import LANGS, TYPES, QAItem, load_qa
+from bot.evaluation.qaset import LANGS, TYPES, QAItem, load_qa
 
 KS = (1, 3, 5)
 UNANSWERABLE_EXPECTED = "The sources do not contain the answer; a correct reply says so instead of guessing."
-
-
-def _prompt_file(settings, name: str) -> str:
-    from bot.prompt import prompts_dir
-
-    # a custom prompts.dir written before the judge existed falls back to the shipped judge prompts
-    for folder in (prompts_dir(settings.prompts.dir, settings.root), prompts_dir()):
-        if (folder / name).is_file():
-            return (folder / name).read_text(encoding="utf-8").strip()
-    raise BotError(f"prompt file {name} not found: reinstall the package or add it to prompts.dir")
-
-
-class Judge:
-    """LLM-as-judge served by Ollama: faithfulness to the cited passages and correctness against the gold answer."""
-
-    def __init__(self, settings):
-        from bot.backends import build_llm, ollama_status
-
-        self.model = settings.eval.judge_model
-        llm = settings.llm.model_copy(update={"provider": "ollama", "model": self.model, "temperature": 0.0,
-                                              "max_tokens": 96})
-        self.settings = settings.model_copy(update={"llm": llm})
-        ok, line = ollama_status(self.settings)
-        if not ok:
-            raise BotError(f"judge model: {line}; or clear eval.judge_model to run without the judge")
-        self.templates = {n: _prompt_file(settings, f"judge_{n}.txt") for n in ("faithfulness", "correctness")}
-        self.llm = build_llm(self.settings)
-        self.errors = 0
-
-    def __call__(self, name: str, **fields) -> tuple[int | None, str]:
-        from llama_index.core.llms import ChatMessage
-
-        from bot.backends import describe_llm_error, with_retries
-
-        prompt = self.templates[name].format(**fields)
-        try:
-            out = with_retries(lambda: self.llm.chat([ChatMessage(role="user", content=prompt)]), self.settings)
-            score, reason = metrics.parse_judge(out.message.content or "")
-        except Exception as exc:  # one failed judgement must not end a long run
-            score, reason = None, f"judge failed: {describe_llm_error(exc, self.settings)}"
-        if score is None:
-            self.errors += 1
-            reason = reason if reason.startswith("judge failed") else f"unreadable judge reply: {reason}"
-        return score, reason
 
 
 def expected_text(item: QAItem) -> str:
@@ -157,7 +114,7 @@ def _run_dir(out: Path) -> Path:
 def main(args) -> int:
     from tqdm import tqdm
 
-    from bot import report
+    from bot.evaluation import report
     from bot.config import load_settings
     from bot.core import Bot
 

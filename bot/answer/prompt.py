@@ -18,7 +18,7 @@ def prompts_dir(configured: str = "", root: Path | None = None) -> Path:
     if configured:
         p = Path(configured)
         return p if p.is_absolute() or root is None else root / p
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # bot/: the installed copy is bot/prompts
     for cand in (here / "prompts", here.parent / "prompts"):
         if (cand / "system.txt").is_file():
             return cand
@@ -50,16 +50,6 @@ class Prompts:
 
     def refusal(self, code: str) -> str:
         return self.refusals.get(code, self.refusals.get("en", "The sources don't say."))
-
-
-def question_lang(question: str) -> str:
-    """The question's language code; English when it cannot be told (very short or no letters)."""
-    from bot.clean import detect_lang
-
-    if not re.search(r"[^\W\d_]{2,}", question):
-        return "en"
-    padded = question if len(question.split()) >= 3 else f"{question} {question} {question}"
-    return detect_lang(padded) or "en"
 
 
 def format_source(p: Prompts, n: int, s: Source) -> str:

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.citations import sentences
-from bot.clean import clean_document, read_text
+from bot.lang import sentences
+from bot.ingest.clean import clean_document, read_text
 from bot.config import Settings
 from bot.errors import BotError
-from bot.neutral import Centering
-from bot.store import DocRecord, Index
+from bot.retrieval.centering import Centering
+from bot.retrieval.store import Index
+from bot.types import DocRecord
 
 # Chunk metadata that is for us, not for the embedder or the LLM prompt.
 _HIDDEN = ["doc_id", "doc_hash", "date", "lang", "corpus"]

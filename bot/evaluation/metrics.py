@@ -6,10 +6,11 @@ import unicodedata
 from collections import Counter
 from typing import Iterable, Sequence
 
+from bot.answer.citations import MARKER_RE
+
 # Letters that NFKD does not split into base + accent, folded by hand (Polish, Norwegian, German, ...).
 _FOLD = str.maketrans({"ł": "l", "ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ð": "d", "þ": "th", "œ": "oe",
                        "ı": "i"})
-_MARKER_RE = re.compile(r"\[\s*\d+(?:\s*[-–,;]\s*\d+)*\s*\]")
 
 # Refusal wordings seen from models beside the configured phrases (prompts/refusals.toml); matched on
 # word boundaries after normalization, so "don't say" also catches "The sources don't say when".
@@ -64,7 +65,7 @@ def normalize(text: str) -> str:
 
 
 def strip_markers(text: str) -> str:
-    return _MARKER_RE.sub(" ", text)
+    return MARKER_RE.sub(" ", text)
 
 
 def tokens(text: str) -> list[str]:

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from bot.server import SSE_HEADERS, ApiError, Engine, error_body, sse
+from bot.answer.citations import citation_line
+from bot.apps.http import SSE_HEADERS, ApiError, ThreadedBot, from_bot_error, sse, stream_error
+from bot.errors import LLMUnavailable
 from bot.types import Answer
 
 MODEL_ID = "bot"
@@ -54,8 +56,7 @@ def sources_text(answer: Answer) -> str:
     cited = {}
     for c in answer.citations:
         cited.setdefault(c.n, c)
-    lines = [f"[{n}] {c.title or c.doc_id} ({', '.join(x for x in (c.doc_id, c.date) if x)})"
-             for n, c in sorted(cited.items())]
+    lines = [citation_line(c) for _, c in sorted(cited.items())]
     return SOURCES_HEAD + "\n".join(lines) if lines else ""
 
 
@@ -64,11 +65,7 @@ def _usage(answer: Answer, deltas: int) -> dict:
     return {"prompt_tokens": prompt, "completion_tokens": deltas, "total_tokens": prompt + deltas}
 
 
-def _llm_failed(answer: Answer) -> ApiError:
-    return ApiError(503, f"the LLM did not answer: {answer.warning}", "llm_unavailable", "llm_unavailable")
-
-
-def openai_router(engine: Engine, authorized) -> APIRouter:
+def openai_router(engine: ThreadedBot, authorized) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["openai"], dependencies=[Depends(authorized)])
     created = int(time.time())
     model = {"id": MODEL_ID, "object": "model", "created": created, "owned_by": "bot"}
@@ -89,25 +86,29 @@ def openai_router(engine: Engine, authorized) -> APIRouter:
         question, history = split_messages(req.messages)
         question = engine.check(question, "messages[-1].content")
         cid, now = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+        # fallback=False: the client asked for a model's answer, and passages are not one; the core raises
+        # LLMUnavailable before anything is streamed, which the app answers as a 503
         if not req.stream:
-            answer, deltas = await engine.answer(question, history)
-            if answer.warning:  # the client asked for a model's answer; passages are not one
-                raise _llm_failed(answer)
+            answer, deltas = await engine.answer(question, history, fallback=False)
+            if answer.cut_short:
+                raise from_bot_error(LLMUnavailable(answer.warning or "the answer was cut short"))
             message = {"role": "assistant", "content": answer.answer + sources_text(answer),
                        "citations": [c.to_json() for c in answer.citations]}
             return {"id": cid, "object": "chat.completion", "created": now, "model": MODEL_ID,
                     "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}],
                     "usage": _usage(answer, deltas)}
 
-        items = engine.stream(question, history)
-        head = []  # wait for two items: a failed LLM shows by then (passages text, then its Answer)
+        items = engine.stream(question, history, fallback=False)
+        # Wait for two items: errors before the first, and a stream cut short after one chunk, still get a
+        # proper status code, since nothing has been sent yet.
+        head = []
         async for item in items:
             head.append(item)
             if isinstance(item, Answer) or len(head) == 2:
                 break
-        if isinstance(head[-1], Answer) and head[-1].warning:
+        if isinstance(head[-1], Answer) and head[-1].cut_short:
             await items.aclose()
-            raise _llm_failed(head[-1])
+            raise from_bot_error(LLMUnavailable(head[-1].warning or "the answer was cut short"))
         include_usage = bool((req.stream_options or {}).get("include_usage"))
 
         def chunk(delta: dict | None, finish: str | None = None, **extra) -> str:
@@ -131,11 +132,11 @@ def openai_router(engine: Engine, authorized) -> APIRouter:
                     yield chunk({"content": sources_text(item), "citations": citations}, "stop")
                     if include_usage:
                         yield chunk(None, usage=_usage(item, deltas))
-                    if item.warning:  # cut short after streaming began: too late for a status code
-                        yield sse(error_body(_llm_failed(item).message, "llm_unavailable", "llm_unavailable"))
+                    if item.cut_short:  # after streaming began: too late for a status code
+                        yield sse(stream_error(LLMUnavailable(item.warning or "the answer was cut short")))
                     break
             except Exception as exc:
-                yield sse(error_body(f"{type(exc).__name__}: {exc}".splitlines()[0], "server_error"))
+                yield sse(stream_error(exc))
             finally:
                 await items.aclose()
             yield sse("[DONE]")

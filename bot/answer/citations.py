@@ -3,17 +3,15 @@ from __future__ import annotations
 
 import re
 
-from bot.keyword import terms
+from bot.lang import sentences, terms
 from bot.types import Citation, Source
 
 # [1], [1, 2], [1][2], [1-3]; "Source 1" style markers are not ours.
-_MARKER_RE = re.compile(r"\[(\s*\d+\s*(?:(?:[,;]|-|–)\s*\d+\s*)*)\]")
-# A sentence ends at . ! ? … — but not after an ordinal date ("am 10. April", "28. november") or a
-# common abbreviation ("St. Petersburg", "Dr.", "Nr."), which would cut the date out of its sentence.
-_SENT_RE = re.compile(r"(?<=[.!?…])(?<![\s(]\d\.)(?<![\s(]\d\d\.)(?<!\bSt\.)(?<!\bDr\.)(?<!\bNr\.)\s+|\n+")
+MARKER_RE = re.compile(r"\[(\s*\d+\s*(?:(?:[,;]|-|–)\s*\d+\s*)*)\]")
 
 
-def _numbers(group: str) -> list[int]:
+def marker_numbers(group: str) -> list[int]:
+    """The source numbers inside one marker's brackets: "1, 3" -> [1, 3]; "2-4" -> [2, 3, 4]."""
     out: list[int] = []
     for part in re.split(r"[,;]", group):
         bounds = [int(x) for x in re.split(r"-|–", part) if x.strip()]
@@ -28,20 +26,16 @@ def clean_markers(text: str, n_sources: int) -> str:
     """Rewrite markers as [a][b], keeping only numbers 1..n_sources; a marker with none left is removed."""
 
     def repl(m: re.Match) -> str:
-        valid = [n for n in dict.fromkeys(_numbers(m.group(1))) if 1 <= n <= n_sources]
+        valid = [n for n in dict.fromkeys(marker_numbers(m.group(1))) if 1 <= n <= n_sources]
         return "".join(f"[{n}]" for n in valid)
 
-    text = _MARKER_RE.sub(repl, text)
+    text = MARKER_RE.sub(repl, text)
     return re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
-
-
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENT_RE.split(text) if s.strip()]
 
 
 def supporting_sentence(claim: str, source_text: str) -> str:
     """The source sentence sharing the most folded words with the claim (names survive translation)."""
-    claim_terms = set(terms(_MARKER_RE.sub(" ", claim)))
+    claim_terms = set(terms(MARKER_RE.sub(" ", claim)))
     best, best_score = "", -1.0
     for sent in sentences(source_text):
         sent_terms = set(terms(sent))
@@ -51,7 +45,7 @@ def supporting_sentence(claim: str, source_text: str) -> str:
     return best or source_text.strip()[:300]
 
 
-def resolve(answer: str, sources: list[Source], claim: str | None = None) -> list[Citation]:
+def cite(answer: str, sources: list[Source], claim: str | None = None) -> list[Citation]:
     """One citation per distinct valid marker, in order of first appearance.
 
     Each quote is the source sentence that best supports the sentences citing it, or `claim` when given
@@ -59,8 +53,8 @@ def resolve(answer: str, sources: list[Source], claim: str | None = None) -> lis
     """
     cites: dict[int, list[str]] = {}
     for sent in sentences(answer):
-        for m in _MARKER_RE.finditer(sent):
-            for n in _numbers(m.group(1)):
+        for m in MARKER_RE.finditer(sent):
+            for n in marker_numbers(m.group(1)):
                 if 1 <= n <= len(sources):
                     cites.setdefault(n, []).append(sent)
     out = []
@@ -69,3 +63,8 @@ def resolve(answer: str, sources: list[Source], claim: str | None = None) -> lis
         out.append(Citation(n=n, doc_id=s.doc_id, chunk_id=s.chunk_id, quote=supporting_sentence(claim or " ".join(claims), s.text),
                             title=s.title, date=s.date))
     return out
+
+
+def citation_line(c: Citation) -> str:
+    """How a citation is listed under an answer: `[1] Title (doc_id, 2019-06)`; the CLI and /v1 share it."""
+    return f"[{c.n}] {c.title or c.doc_id} ({', '.join(x for x in (c.doc_id, c.date) if x)})"

@@ -84,6 +84,7 @@ def cmd_ask(args) -> int:
 
     Without a reachable LLM it answers with the best passages and a warning saying how to fix that.
     """
+    from bot.answer.citations import citation_line
     from bot.types import Answer
 
     bot = _bot(args)
@@ -106,7 +107,7 @@ def cmd_ask(args) -> int:
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
-            print(f"[{c.n}] {c.title or c.doc_id} ({', '.join(x for x in (c.doc_id, c.date) if x)})")
+            print(citation_line(c))
             print(textwrap.indent(textwrap.fill(f"“{c.quote}”", 100), "    "))
     return 0
 
@@ -127,23 +128,20 @@ def cmd_doctor(args) -> int:
     try:
         settings = load_settings(args.config)
         report(True, f"config: {settings.root}  (embedder {settings.embedding.provider}, "
-                     f"LLM {settings.llm.provider}:{settings.llm.model})")
+                     f"LLM {Bot(settings).model_name})")
     except BotError as exc:
         report(False, f"config: {exc}")
         return 1
-    bot = Bot(settings)
-    try:
-        s = bot.stats()
-        where = settings.store.url or str(settings.store_path)
-        if s["documents"]:
-            report(True, f"index at {where}: {s['documents']} documents, {s['chunks']} chunks, "
-                         f"embedder {s['embedder']}")
-        else:
-            report(False, f"index at {where} is empty: run `bot ingest`")
-    except BotError as exc:
-        report(False, f"index: {exc}")
-    ok, line = bot.llm_status()
-    report(ok, f"LLM: {line}")
+    h = Bot(settings).health()
+    where = settings.store.url or str(settings.store_path)
+    if h.index is None:
+        report(False, f"index: {h.index_error}")
+    elif h.index["documents"]:
+        report(True, f"index at {where}: {h.index['documents']} documents, {h.index['chunks']} chunks, "
+                     f"embedder {h.index['embedder']}")
+    else:
+        report(False, f"index at {where} is empty: run `bot ingest`")
+    report(h.llm_ok, f"LLM: {h.llm_status}")
     print("all good" if not problems else f"{problems} problem(s); `bot ask` still answers with passages")
     return 0 if not problems else 1
 
@@ -152,7 +150,7 @@ def _start(args, run: Callable) -> int:
     """Bring the index up to date (unless --no-ingest), then run a long-lived front end."""
     bot = _bot(args)
     if not args.no_ingest:
-        print(bot.ingest(progress=True).line(), file=sys.stderr)
+        print(bot.ingest.pipeline(progress=True).line(), file=sys.stderr)
     run(bot, host=args.host, port=args.port)
     return 0
 
@@ -160,7 +158,7 @@ def _start(args, run: Callable) -> int:
 @command
 def cmd_chat(args) -> int:
     """Start the Gradio chat UI (indexes new or changed documents first)."""
-    from bot.ui import launch
+    from bot.apps.ui import launch
 
     return _start(args, launch)
 
@@ -168,7 +166,7 @@ def cmd_chat(args) -> int:
 @command
 def cmd_serve(args) -> int:
     """Start the HTTP API (/api, OpenAI-compatible /v1) with the chat UI at / (indexes changes first)."""
-    from bot.server import serve
+    from bot.apps.server import serve
 
     return _start(args, serve)
 
@@ -176,7 +174,7 @@ def cmd_serve(args) -> int:
 @command
 def cmd_eval(args) -> int:
     """Score retrieval, answers and citations on a Q&A set and write a report (see eval/README)."""
-    from bot.evaluate import main as eval_main
+    from bot.evaluation.runner import main as eval_main
 
     return eval_main(args)
 

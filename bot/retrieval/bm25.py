@@ -4,48 +4,10 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from functools import lru_cache
 
-from unidecode import unidecode
+from bot.lang import fold, terms
 
 _WORD_RE = re.compile(r"\w+", re.U)
-# Spelling differences between the Latin transliterations of the same (often Russian/Kazakh) names.
-# j, y and i all stand for й/ы/и depending on the language (Jurij/Yuri, Tokajew/Tokayev, Paryż/Paris), so
-# they fold to one letter (measured: bench/README.md).
-_FOLDS = [("sch", "sh"), ("kh", "h"), ("ch", "h"), ("zh", "sh"), ("w", "v"), ("j", "y"), ("y", "i"), ("z", "s"),
-          ("x", "ks")]
-STEM = 5  # keep a word's first letters: a crude stemmer that works across inflecting languages
-
-
-def fold(word: str) -> str:
-    w = unidecode(word.lower())
-    for a, b in _FOLDS:
-        w = w.replace(a, b)
-    w = re.sub(r"(.)\1+", r"\1", w)  # Kassym = Kasym
-    return w[:STEM]
-
-
-@lru_cache(maxsize=1)
-def stopwords() -> frozenset[str]:
-    """Function words of every language the cleaner detects (stopwords-iso lists).
-
-    Across languages they are false friends: English "for" is Norwegian "for", English "was" is German
-    "was". Left in, a question's function words match a corpus language's, and a cross-lingual question
-    is pulled to the documents written in its own language (measured: bench/README.md).
-    """
-    import stopwordsiso
-
-    from bot.clean import LANGUAGES
-
-    return frozenset().union(*(stopwordsiso.stopwords(lang) for lang in LANGUAGES if stopwordsiso.has_lang(lang)))
-
-
-def terms(text: str) -> list[str]:
-    words = _WORD_RE.findall(text)
-    stop = stopwords()
-    return [fold(w) for w in words if len(w) > 2 and not w.isdigit() and w.lower() not in stop] + [
-        w for w in words if w.isdigit()
-    ]
 
 
 class BM25:

@@ -2,25 +2,13 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import BotError
+from bot.types import DocRecord
 
 PAGE = 2000  # Chroma get() page size: large corpora are read in pages, never in one call
 REGISTRY_TTL = 5.0  # seconds a process trusts its copy of the registry before reading it again
-
-
-@dataclass(frozen=True)
-class DocRecord:
-    doc_id: str
-    content_hash: str
-    title: str | None
-    date: str | None
-    lang: str | None
-    chunks: int
-    corpus: str  # the corpus folder the file was found in
-    text: str = ""
 
 
 def _none(value: Any) -> Any:

@@ -1,0 +1,91 @@
+"""Language helpers every stage shares: language detection, sentence splitting and word folding.
+
+They sit below ingest, retrieval and answering so that none of those has to import another sideways.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from unidecode import unidecode
+
+# Widely written languages only: on short questions the full model picks rare ones (English as Pidgin).
+LANGUAGES = ("ar bg ca cs da de el en es et fa fi fr he hi hr hu id it ja kk ko lt lv nb nl nn no pl pt ro ru sk "
+             "sl sr sv th tr uk vi zh").split()
+_IDENTIFIER = None
+
+
+def _identifier():
+    global _IDENTIFIER
+    if _IDENTIFIER is None:
+        from py3langid.langid import _load_identifier  # small and deterministic
+
+        ident = _load_identifier()
+        ident.set_languages([c for c in LANGUAGES if c in ident.nb_classes])
+        _IDENTIFIER = ident
+    return _IDENTIFIER
+
+
+def detect_lang(text: str) -> str | None:
+    """ISO 639-1 code of the text's language (Norwegian as "no"), None when there is too little text."""
+    if len(re.findall(r"\w+", text)) < 3:
+        return None
+    code, _ = _identifier().classify(text[:5000])
+    return {"nb": "no", "nn": "no"}.get(code, code)
+
+
+def question_lang(question: str) -> str:
+    """The question's language code; English when it cannot be told (very short or no letters)."""
+    if not re.search(r"[^\W\d_]{2,}", question):
+        return "en"
+    padded = question if len(question.split()) >= 3 else f"{question} {question} {question}"
+    return detect_lang(padded) or "en"
+
+
+# A sentence ends at . ! ? … — but not after an ordinal date ("am 10. April", "28. november") or a
+# common abbreviation ("St. Petersburg", "Dr.", "Nr."), which would cut the date out of its sentence.
+_SENT_RE = re.compile(r"(?<=[.!?…])(?<![\s(]\d\.)(?<![\s(]\d\d\.)(?<!\bSt\.)(?<!\bDr\.)(?<!\bNr\.)\s+|\n+")
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENT_RE.split(text) if s.strip()]
+
+
+_WORD_RE = re.compile(r"\w+", re.U)
+# Spelling differences between the Latin transliterations of the same (often Russian/Kazakh) names.
+# j, y and i all stand for й/ы/и depending on the language (Jurij/Yuri, Tokajew/Tokayev, Paryż/Paris), so
+# they fold to one letter (measured: bench/README.md).
+_FOLDS = [("sch", "sh"), ("kh", "h"), ("ch", "h"), ("zh", "sh"), ("w", "v"), ("j", "y"), ("y", "i"), ("z", "s"),
+          ("x", "ks")]
+STEM = 5  # keep a word's first letters: a crude stemmer that works across inflecting languages
+
+
+def fold(word: str) -> str:
+    """A word folded for accents, transliteration and endings: Tokajew, Tokajev and Tokayev are one word."""
+    w = unidecode(word.lower())
+    for a, b in _FOLDS:
+        w = w.replace(a, b)
+    w = re.sub(r"(.)\1+", r"\1", w)  # Kassym = Kasym
+    return w[:STEM]
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """Function words of every language the detector knows (stopwords-iso lists).
+
+    Across languages they are false friends: English "for" is Norwegian "for", English "was" is German
+    "was". Left in, a question's function words match a corpus language's, and a cross-lingual question
+    is pulled to the documents written in its own language (measured: bench/README.md).
+    """
+    import stopwordsiso
+
+    return frozenset().union(*(stopwordsiso.stopwords(lang) for lang in LANGUAGES if stopwordsiso.has_lang(lang)))
+
+
+def terms(text: str) -> list[str]:
+    """The folded content words of a text, then its numbers as written."""
+    words = _WORD_RE.findall(text)
+    stop = stopwords()
+    return [fold(w) for w in words if len(w) > 2 and not w.isdigit() and w.lower() not in stop] + [
+        w for w in words if w.isdigit()
+    ]
