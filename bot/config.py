@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -20,13 +21,41 @@ class _Section(BaseModel):
 
 class Corpus(_Section):
     paths: tuple[str, ...] = ("seeds",)
-    extensions: tuple[str, ...] = (".txt", ".md", ".html", ".htm")
+    extensions: tuple[str, ...] = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
+
+
+class Ingest(_Section):
+    """Limits that keep one bad file from stopping an ingest: such a file is skipped with a reason."""
+
+    max_file_mb: float = Field(20.0, gt=0)  # larger files are skipped before they are read
+    parse_timeout: float = Field(120.0, gt=0)  # seconds to read, extract and clean one file
+    parse_memory_mb: int = Field(2048, ge=256)  # address space the parsing process may use
+    follow_symlinks: bool = False  # links leading outside the corpus folders are skipped unless true
 
 
 class Store(_Section):
     path: str = "index/chroma"
     url: str = ""  # "http://HOST:PORT" selects a Chroma server instead of the embedded store
     collection: str = "bot"
+
+
+class Collection(_Section):
+    """A named collection beside the default one: its own index, its own corpus folders and uploads."""
+
+    paths: tuple[str, ...] = ()
+
+
+# Chroma wants 3-63 characters, letters, digits, "_" or "-", starting and ending with one of the first two; the
+# index adds "_docs" and "_sents" to the name, and lower case keeps `bot/News` and `bot/news` one collection.
+_COLLECTION_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{1,48}[a-z0-9]")
+
+
+def check_collection_name(name: str) -> str:
+    """The name if a collection can have it; a BotError saying what names are allowed otherwise."""
+    if not isinstance(name, str) or not _COLLECTION_NAME.fullmatch(name):
+        raise BotError(f"collection name {name!r} cannot be used: use 3-50 lower-case letters, digits, '-' or '_', "
+                       "starting and ending with a letter or digit")
+    return name
 
 
 class Embedding(_Section):
@@ -70,6 +99,13 @@ class LLM(_Section):
     condense: bool = True  # rewrite follow-up questions into standalone ones before retrieval
 
 
+class AnswerCheck(_Section):
+    """The check of every claim of an answer against the passages it cites (bot/answer/support.py)."""
+
+    check_claims: bool = True  # false: claims are listed but not checked (supported is null)
+    claim_similarity: float = Field(0.6, ge=-1.0, le=1.0)  # a cited sentence must be at least this close
+
+
 class Prompts(_Section):
     dir: str = ""  # empty: the prompts shipped with the package
 
@@ -101,15 +137,18 @@ class Settings(BaseSettings):
 
     root: Path = Path(".")
     corpus: Corpus = Corpus()
+    ingest: Ingest = Ingest()
     store: Store = Store()
     embedding: Embedding = Embedding()
     chunking: Chunking = Chunking()
     retrieval: Retrieval = Retrieval()
     llm: LLM = LLM()
+    answer: AnswerCheck = AnswerCheck()
     prompts: Prompts = Prompts()
     ui: UI = UI()
     server: Server = Server()
     eval: Eval = Eval()
+    collections: dict[str, Collection] = Field(default_factory=dict)
 
     @classmethod
     def settings_customise_sources(
@@ -129,6 +168,22 @@ class Settings(BaseSettings):
     @property
     def corpus_paths(self) -> list[Path]:
         return [self.resolve(p) for p in self.corpus.paths]
+
+    @property
+    def uploads_path(self) -> Path:
+        """Where this collection's uploaded files are kept: beside the index, never in the corpus folders."""
+        return self.store_path.parent / "uploads" / self.store.collection
+
+    def for_collection(self, name: str | None) -> "Settings":
+        """These settings pointed at another collection: its index, and its configured folders if any.
+
+        A name not in [collections.*] is a collection of uploads only (made through the API or the UI).
+        """
+        if not name or name == self.store.collection:
+            return self
+        paths = self.collections[name].paths if name in self.collections else ()
+        return self.model_copy(update={"store": self.store.model_copy(update={"collection": check_collection_name(name)}),
+                                       "corpus": self.corpus.model_copy(update={"paths": paths})})
 
 
 def _ollama_host(value: str) -> str:
@@ -166,8 +221,14 @@ def load_settings(path: str | os.PathLike | None = None, **overrides) -> Setting
     if os.environ.get("OLLAMA_HOST"):
         data.setdefault("llm", {})["host"] = _ollama_host(os.environ["OLLAMA_HOST"])
     try:
-        return Settings(**data)
+        settings = Settings(**data)
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
         raise BotError(f"config {cfg_path}: {where}: {err['msg']}; fix that setting (see README, Configuration)") from None
+    for name in (settings.store.collection, *settings.collections):
+        try:
+            check_collection_name(name)
+        except BotError as exc:
+            raise BotError(f"config {cfg_path}: {exc}") from None
+    return settings

@@ -1,18 +1,23 @@
 """The Bot: one code path for ingest, search and cited answers that the CLI, UI, HTTP API and eval all call."""
 from __future__ import annotations
 
+import re
 import threading
 import time
 from pathlib import Path
 from typing import Iterator
 
-from bot.answer.citations import cite, clean_markers
+from bot.answer.citations import MarkerStream, cite, clean_markers
 from bot.answer.prompt import Prompts, condense_prompt, fit_messages, prompts_dir
+from bot.answer.support import Vectors, answer_claims
 from bot.backends import build_chat
 from bot.config import Settings, load_settings
 from bot.errors import BotError, LLMUnavailable, QuestionError
 from bot.lang import question_lang
 from bot.types import Answer, DocRecord, Health, Source, Trace
+
+# halves of UTF-16 pairs (a JSON "\\ud800", bytes argv could not decode): no encoder, embedder or JSON takes them
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 class Bot:
@@ -28,6 +33,7 @@ class Bot:
         self._lock = threading.RLock()
         self._embed = self._embedder_id = self._client = self._index = self._retriever = None
         self._centering = None
+        self._others: dict[str, Bot] = {}  # other collections' bots, shared by all of them
 
     @classmethod
     def from_config(cls, path: str | Path | None = None, **overrides) -> "Bot":
@@ -63,6 +69,57 @@ class Bot:
     def model_name(self) -> str:
         return self.llm.name
 
+    # collections ----------------------------------------------------------------------------------------
+    @property
+    def collection(self) -> str:
+        return self.settings.store.collection
+
+    def for_collection(self, name: str | None) -> "Bot":
+        """This bot over another collection (None: this one), sharing the embedder, Chroma client and LLM.
+
+        Sharing matters: a second embedder costs memory and seconds, and an in-process LLM can hold one model
+        only, whose turn lock must be the same for every collection.
+        """
+        settings = self.settings.for_collection(name)
+        if settings is self.settings:
+            return self
+        with self._lock:
+            other = self._others.get(settings.store.collection)
+            if other is None:
+                from bot.backends import chroma_client
+
+                other = self._others[settings.store.collection] = Bot(settings)
+                other.llm, other.prompts = self.llm, self.prompts
+                other._embed, other._embedder_id = self._embedder(), self._embedder_id
+                other._client = self._client = self._client or chroma_client(self.settings)
+                other._others = self._others
+            return other
+
+    def collections(self) -> list[str]:
+        """Names of the collections: the default one, the configured ones, and any that hold an index."""
+        from bot.backends import chroma_client
+        from bot.retrieval.store import index_names
+
+        with self._lock:
+            self._client = self._client or chroma_client(self.settings)
+        return sorted({self.collection, *self.settings.collections, *index_names(self._client)})
+
+    def drop_collection(self, name: str) -> None:
+        """Delete a collection: its vectors and its uploaded files (never the configured corpus folders)."""
+        import shutil
+
+        from bot.retrieval.store import drop_index
+
+        target = self.for_collection(name)
+        if target is self:
+            raise BotError(f"collection {name!r} is the one in use: drop it from another, or rebuild it with "
+                           "`bot ingest --rebuild`")
+        with target._lock:
+            drop_index(target._client, target.collection)
+            target._index = target._retriever = None
+            shutil.rmtree(target.settings.uploads_path, ignore_errors=True)
+        self._others.pop(target.collection, None)
+
     # ingest and search ----------------------------------------------------------------------------------
     def ingest(self, paths: list[str | Path] | None = None, rebuild: bool = False, progress: bool = False,
                verbose: bool = False):
@@ -77,8 +134,39 @@ class Bot:
                 drop_index(self._client, self.settings.store.collection)
                 self._index = None
             index = self._open_index(create=True)
+            if not paths and self.settings.uploads_path.is_dir():  # uploads are part of the collection's corpus
+                paths = [*self.settings.corpus_paths, self.settings.uploads_path]
             return ingest(self.settings, index, self._embedder(), vector_store(index.chunks), self._centering,
                           [Path(p) for p in paths] if paths else None, progress=progress, verbose=verbose)
+
+    def upload(self, filename: str, data: bytes, progress: bool = False):
+        """Keep an uploaded file in this collection and index it now; returns the IngestSummary."""
+        from bot.ingest.uploads import save_upload
+
+        with self._lock:  # one ingest at a time: two uploads at once would each write the registry
+            save_upload(self.settings, filename, data)
+            return self.ingest([self.settings.uploads_path], progress=progress)
+
+    def is_upload(self, rec: DocRecord) -> bool:
+        """Whether a document was uploaded (and so can be deleted here), not found in a corpus folder."""
+        from bot.ingest.uploads import uploaded_file
+
+        return uploaded_file(self.settings, rec.doc_id, rec.corpus) is not None
+
+    def delete_document(self, doc_id: str) -> None:
+        """Remove an uploaded document: its file and its chunks. Corpus files are the user's: refused."""
+        from bot.ingest.uploads import uploaded_file
+
+        with self._lock:
+            rec = self._open_index().registry().get(doc_id)
+            if rec is None:
+                raise BotError(f"no document {doc_id!r} in collection {self.collection!r}: list them first")
+            path = uploaded_file(self.settings, doc_id, rec.corpus)
+            if path is None:
+                raise BotError(f"{doc_id} comes from the corpus folder {rec.corpus}: delete the file there and "
+                               "run `bot ingest`")
+            path.unlink(missing_ok=True)  # file first: were we killed next, the ingest would drop the chunks
+            self._index.remove_document(doc_id)
 
     def search(self, query: str, k: int | None = None) -> list[Source]:
         """The top-k passages for a query, best first (no LLM involved)."""
@@ -115,7 +203,8 @@ class Bot:
 
     # answering ------------------------------------------------------------------------------------------
     def check_question(self, question: str) -> str:
-        """The question, stripped; QuestionError when it is empty or over retrieval.max_question_chars."""
+        """The question, stripped, lone surrogates as U+FFFD; QuestionError when empty or over the limit."""
+        question = _SURROGATES.sub("\ufffd", question) if isinstance(question, str) else question
         if not isinstance(question, str) or not question.strip():
             raise QuestionError('the question is empty: ask something, e.g. "Who did Tokayev meet in Moscow?"')
         limit = self.settings.retrieval.max_question_chars
@@ -152,8 +241,8 @@ class Bot:
 
     def _stream(self, question: str, history: list[dict] | None, fallback: bool) -> Iterator[str | Answer]:
         question = self.check_question(question)
-        history = [{"role": m["role"], "content": str(m["content"])} for m in (history or [])
-                   if m.get("role") in ("user", "assistant") and m.get("content")]
+        history = [{"role": m["role"], "content": _SURROGATES.sub("\ufffd", str(m["content"]))}
+                   for m in (history or []) if m.get("role") in ("user", "assistant") and m.get("content")]
         self._open_index()
         trace = Trace(question=question, standalone_question=question)
         lang = question_lang(question)
@@ -171,9 +260,11 @@ class Bot:
                                                self.llm.count_tokens, cfg.context_window - cfg.max_tokens)
             trace.prompt, trace.sources_given, trace.prompt_tokens = msgs, given, tokens
             trace.dropped_sources = len(retrieved) - len(given)
+            shown = MarkerStream(len(given))  # markers to no source are not shown while streaming either
             for delta in self.llm.stream(msgs):
                 parts.append(delta)
-                yield delta
+                yield from filter(None, [shown.feed(delta)])
+            yield from filter(None, [shown.flush()])
             mode = "generated"
         except BotError as exc:  # LLMUnavailable, or a question too long for the context window
             if parts:  # failed mid-answer: keep what came, say it is cut short
@@ -191,9 +282,13 @@ class Bot:
         else:
             text = clean_markers("".join(parts), len(given))
         claim = trace.standalone_question if mode == "passages" else None
+        t2 = time.perf_counter()  # each claim checked against the sources it cites (a passages answer has none)
+        claims = [] if mode == "passages" else answer_claims(
+            text, given, self.settings.answer, Vectors(self._embedder(), self._centering, self._index))
+        trace.timings["check_s"] = time.perf_counter() - t2
         yield Answer(question=question, answer=text, citations=cite(text, given, claim), sources=given,
                      model=self.model_name, mode=mode, warning=warning, timings=timings, trace=trace,
-                     cut_short=cut_short)
+                     cut_short=cut_short, claims=claims)
 
     def ask(self, question: str, history: list[dict] | None = None, fallback: bool = True) -> Answer:
         """The whole answer at once: the joined stream."""

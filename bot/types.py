@@ -76,6 +76,23 @@ class Citation:
 
 
 @dataclass
+class Claim:
+    """One claim of an answer and whether the passages it cites support it (bot/answer/support.py)."""
+
+    text: str  # as it stands in the answer, markers included
+    citations: list[int]  # the [n] that cite it
+    supported: bool | None = None  # None: no citation to check (or the check is off)
+    evidence: list[dict] = field(default_factory=list)  # [{"n", "quote"}]: the cited sentences that support it
+    reason: str | None = None  # why it is not supported (or not checked)
+    precise: list[int] = field(default_factory=list)  # citations that support it alone or are needed with the others
+    similarity: float | None = None  # closest cited sentence (cosine); for the trace
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "citations": self.citations, "supported": self.supported,
+                "evidence": self.evidence, "reason": self.reason}
+
+
+@dataclass
 class Trace:
     """How the answer came about: what was searched for, what the LLM saw, how long it took."""
 
@@ -101,12 +118,14 @@ class Answer:
     timings: dict[str, float]
     trace: Trace | None = None
     cut_short: bool = False  # the LLM failed after it had begun: `answer` holds what came before
+    claims: list[Claim] = field(default_factory=list)  # the answer's claims, each checked against its citations
 
     def to_json(self, trace: bool = False) -> dict:
         out = {
             "question": self.question,
             "answer": self.answer,
             "citations": [c.to_json() for c in self.citations],
+            "claims": [c.to_json() for c in self.claims],
             "sources": [s.to_json() for s in self.sources],
             "model": self.model,
             "mode": self.mode,
@@ -122,6 +141,7 @@ class Answer:
                 "prompt": t.prompt,
                 "prompt_tokens": t.prompt_tokens,
                 "timings": t.timings,
+                "claims": [{**c.to_json(), "precise": c.precise, "similarity": c.similarity} for c in self.claims],
             }
         return out
 

@@ -108,8 +108,8 @@ class OllamaStandin:
 
     def set_error(self, status=500, body=None, count=1, path=None, mid_stream=False):
         """Answer the next `count` /api requests (to `path` only, if given) with `status` and `body`.
-        mid_stream=True on a streamed chat/generate: 200, one chunk, then an {"error": ...} line,
-        the way Ollama reports a failure after streaming has begun."""
+        mid_stream=True (or a number n) on a streamed chat/generate: 200, one chunk (or n), then an
+        {"error": ...} line, the way Ollama reports a failure after streaming has begun."""
         with self._lock:
             self._error = (status, body or {"error": "injected failure"}, path, mid_stream)
             self.fail_next = count
@@ -283,7 +283,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, dict(final, **{key: piece(text)}))
         chunks = [{"model": model, "created_at": now(), key: piece(p), "done": False} for p in pieces]
         if error:                           # mid-stream failure: what Ollama writes after a 200
-            return self._stream(chunks[:1] + [{"error": error[1].get("error", "injected failure")}])
+            sent = 1 if error[3] is True else int(error[3])
+            return self._stream(chunks[:sent] + [{"error": error[1].get("error", "injected failure")}])
         self._stream(chunks + [final])
 
     def post_api_embed(self, body, _error):

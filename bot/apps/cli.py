@@ -21,7 +21,7 @@ def command(fn: Callable) -> Callable:
 def _bot(args):
     from bot.core import Bot
 
-    return Bot.from_config(args.config)
+    return Bot.from_config(args.config).for_collection(args.collection)
 
 
 def _print_json(obj) -> None:
@@ -41,6 +41,8 @@ def cmd_ingest(args) -> int:
     else:
         for skip in summary.skipped:
             print(f"skipped {skip}", file=sys.stderr)
+        for warning in summary.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         print(summary.line())
     return 0
 
@@ -58,18 +60,21 @@ def cmd_search(args) -> int:
     if args.question is None:
         if not args.json:
             raise BotError("no question given: pass one, or use --json to read questions from standard input")
+        sys.stdin.reconfigure(errors="replace")  # a line of bad bytes is a question like any other
         for line in sys.stdin:
             q = line.rstrip("\n")
             if not q.strip():
                 continue
             try:
+                q = bot.check_question(q)
                 _print_json(search_json(q, bot.search(q, args.k)))
             except BotError as exc:  # one bad line must not end a batch of hundreds
                 _print_json({"query": q, "results": [], "error": str(exc)})
         return 0
-    results = bot.search(args.question, args.k)
+    question = bot.check_question(args.question)  # bytes argv could not decode become U+FFFD
+    results = bot.search(question, args.k)
     if args.json:
-        _print_json(search_json(args.question, results))
+        _print_json(search_json(question, results))
         return 0
     for r in results:
         meta = ", ".join(x for x in (r.doc_id, r.date, r.lang) if x)
@@ -83,6 +88,7 @@ def cmd_ask(args) -> int:
     """Answer a question in its own language, with [n] citations and the cited sources.
 
     Without a reachable LLM it answers with the best passages and a warning saying how to fix that.
+    Exits 1 when the LLM failed in the middle of the answer (the warning says why).
     """
     from bot.answer.citations import citation_line
     from bot.types import Answer
@@ -91,7 +97,7 @@ def cmd_ask(args) -> int:
     if args.json:
         answer = bot.ask(args.question)
         _print_json(answer.to_json(trace=args.trace))
-        return 0
+        return 1 if answer.cut_short else 0
     answer = None
     for item in bot.stream(args.question):
         if isinstance(item, Answer):
@@ -109,7 +115,7 @@ def cmd_ask(args) -> int:
         for c in answer.citations:
             print(citation_line(c))
             print(textwrap.indent(textwrap.fill(f"“{c.quote}”", 100), "    "))
-    return 0
+    return 1 if answer.cut_short else 0
 
 
 @command
@@ -146,6 +152,32 @@ def cmd_doctor(args) -> int:
     return 0 if not problems else 1
 
 
+@command
+def cmd_collections(args) -> int:
+    """List the collections with their sizes, or delete one (--delete NAME).
+
+    A collection is an index of its own: [collections.NAME] in the config gives it corpus folders, and files
+    uploaded through the API or the chat land in it; `--collection NAME` picks one for any other command.
+    """
+    from bot.core import Bot
+
+    bot = Bot.from_config(args.config)
+    if args.delete:
+        bot.drop_collection(args.delete)
+        print(f"deleted collection {args.delete}", file=sys.stderr)
+        return 0
+    rows = []
+    for name in bot.collections():
+        try:
+            stats = bot.for_collection(name).stats()
+        except BotError:  # configured but never ingested
+            stats = {"documents": 0, "chunks": 0}
+        rows.append({"name": name, "documents": stats["documents"], "chunks": stats["chunks"]})
+    for row in rows:
+        print(json.dumps(row) if args.json else f"{row['name']}\t{row['documents']} documents\t{row['chunks']} chunks")
+    return 0
+
+
 def _start(args, run: Callable) -> int:
     """Bring the index up to date (unless --no-ingest), then run a long-lived front end."""
     bot = _bot(args)
@@ -169,6 +201,18 @@ def cmd_serve(args) -> int:
     from bot.apps.server import serve
 
     return _start(args, serve)
+
+
+@command
+def cmd_mcp(args) -> int:
+    """Serve the bot to MCP clients (Claude Desktop, IDEs, agents) over stdio: tools search and ask.
+
+    Over HTTP, `bot serve` has the same server at /mcp, behind server.api_key. See README, MCP.
+    """
+    from bot.apps.mcp_server import run_stdio
+
+    run_stdio(_bot(args))
+    return 0
 
 
 @command

@@ -33,6 +33,7 @@ def build_parser(commands: dict[str, Callable]) -> argparse.ArgumentParser:
         sp = sub.add_parser(name, help=doc.splitlines()[0], description=doc,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
         sp.add_argument("--config", help="config file (default: $BOT_CONFIG or ./config.toml)")
+        sp.add_argument("--collection", help="the collection to use (default: store.collection; see README)")
         return sp
 
     sp = add("ingest")
@@ -50,6 +51,10 @@ def build_parser(commands: dict[str, Callable]) -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="machine-readable output (see README, JSON contract)")
     sp.add_argument("--trace", action="store_true", help="with --json: add the trace (prompt, rewritten query)")
     add("doctor")
+    add("mcp")
+    sp = add("collections")
+    sp.add_argument("--delete", metavar="NAME", help="delete that collection: its index and its uploaded files")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
     for name, section in (("chat", "ui"), ("serve", "server")):
         sp = add(name)
         sp.add_argument("--host", help=f"address to bind (default: {section}.host, 127.0.0.1)")

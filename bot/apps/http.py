@@ -17,9 +17,11 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # no pro
 class ApiError(Exception):
     """An error answered as {"error": {"message", "type", "code"}} with an HTTP status."""
 
-    def __init__(self, status: int, message: str, type_: str = "invalid_request_error", code: str | None = None):
+    def __init__(self, status: int, message: str, type_: str = "invalid_request_error", code: str | None = None,
+                 headers: dict | None = None):
         super().__init__(message)
         self.status, self.message, self.type, self.code = status, message, type_, code
+        self.headers = dict(headers or {})  # e.g. Allow on a 405
 
 
 def from_bot_error(exc: BotError, field: str = "question") -> ApiError:
@@ -36,10 +38,13 @@ def error_body(message: str, type_: str, code: str | None = None) -> dict:
 
 
 def error_response(exc: ApiError) -> JSONResponse:
-    # 503s are not worth an automatic retry by OpenAI clients: the bot already retried the LLM itself
-    headers = {"x-should-retry": "false"} if exc.status == 503 else None
+    headers = dict(exc.headers)
+    if exc.status == 503:  # not worth an automatic retry by OpenAI clients: the bot already retried the LLM
+        headers["x-should-retry"] = "false"
     if exc.status == 401:
-        headers = {"WWW-Authenticate": "Bearer"}
+        headers["WWW-Authenticate"] = "Bearer"
+    if exc.status == 500:  # Starlette re-raises after a crash's answer and the server drops the connection:
+        headers["Connection"] = "close"  # say so, or a pooled client's next request fails on it
     return JSONResponse(error_body(exc.message, exc.type, exc.code), status_code=exc.status, headers=headers)
 
 
@@ -90,3 +95,76 @@ class ThreadedBot:
                 return item, deltas
             deltas += 1
         raise ApiError(500, "the answer stream ended without an answer", "server_error")
+
+
+# the OpenAPI schema says what the server sends: 400s (not FastAPI's 422s) in the error shape, and the rest
+ERROR_SCHEMA = {"type": "object", "required": ["error"], "properties": {"error": {
+    "type": "object", "required": ["message", "type", "code"],
+    "properties": {"message": {"type": "string"}, "type": {"type": "string"}, "code": {"type": ["string", "null"]}}}}}
+_WHY = {400: "invalid request (see README, Errors)", 401: "missing or wrong API key", 404: "no such item",
+        500: "a bug: one line; the server's log has the traceback", 503: "the index or the LLM is unavailable"}
+
+
+def declare_errors(app, keyed: bool) -> None:
+    """Replace app.openapi with one whose operations declare the error statuses the server really sends."""
+    make = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = make()
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema["components"]["schemas"].pop(name, None)
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for path, ops in schema.get("paths", {}).items():
+            api = path.startswith(("/api/", "/v1/"))
+            for op in ops.values():
+                statuses = {500}
+                statuses |= {400} if "requestBody" in op else set()
+                statuses |= {401} if api and keyed else set()
+                statuses |= {404} if "{" in path else set()
+                statuses |= {503} if op.get("requestBody") else set()
+                op["responses"].pop("422", None)
+                for status in sorted(statuses):
+                    op["responses"][str(status)] = {"description": _WHY[status], "content": error}
+        return schema
+
+    app.openapi = openapi
+
+
+def sse_response_doc(what: str) -> dict:
+    """The `responses` entry of a route that answers with JSON, or with server-sent events when asked to stream."""
+    return {200: {"description": f"{what} (JSON), or with stream: server-sent events",
+                  "content": {"text/event-stream": {"schema": {"type": "string"}}}}}
+
+
+class NotFoundShape:
+    """ASGI middleware: a 404 from the UI mounted at / (Gradio's {"detail": "Not Found"}) in the error shape."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        held: list[dict] = []
+
+        async def relay(message):
+            if message["type"] == "http.response.start" and message["status"] == 404:
+                held.append(message)
+                return
+            if not held:
+                return await send(message)
+            held.append(message)
+            if message.get("more_body"):
+                return
+            body = b"".join(m.get("body", b"") for m in held[1:])
+            if body.replace(b" ", b"") != b'{"detail":"NotFound"}':
+                for m in held:
+                    await send(m)
+                return
+            msg = f"no such endpoint: {scope['method']} {scope['path']} (see /docs)"
+            await error_response(ApiError(404, msg, "not_found_error"))(scope, receive, send)
+
+        await self.app(scope, receive, relay)

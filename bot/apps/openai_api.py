@@ -6,10 +6,10 @@ import uuid
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
 
 from bot.answer.citations import citation_line
-from bot.apps.http import SSE_HEADERS, ApiError, ThreadedBot, from_bot_error, sse, stream_error
+from bot.apps.http import SSE_HEADERS, ApiError, ThreadedBot, from_bot_error, sse, sse_response_doc, stream_error
 from bot.errors import LLMUnavailable
 from bot.types import Answer
 
@@ -17,15 +17,27 @@ MODEL_ID = "bot"
 SOURCES_HEAD = "\n\nSources:\n"
 
 
+class ContentPart(BaseModel):
+    model_config = ConfigDict(extra="allow")  # image and other parts are accepted, and ignored
+    type: str
+    text: StrictStr | None = None
+
+    @model_validator(mode="after")
+    def _text_is_text(self):
+        if self.type == "text" and self.text is None:
+            raise ValueError("a text part needs its `text` as a string")
+        return self
+
+
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
     role: str
-    content: str | list[dict] | None = None
+    content: str | list[ContentPart] | None = None
 
 
 class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="allow")  # temperature, max_tokens, ...: accepted, the config decides
-    model: str = Field(MODEL_ID, description='any id is accepted; the answer names "bot"')
+    model: str = Field(MODEL_ID, description='"bot/NAME" asks collection NAME; any other id the default one')
     messages: list[ChatMessage] = Field(min_length=1, description="the last user message is the question")
     stream: StrictBool = False
     stream_options: dict | None = None
@@ -34,7 +46,7 @@ class ChatRequest(BaseModel):
 def _text(content) -> str:
     """A message's text: a plain string, or the text parts of a list of content parts."""
     if isinstance(content, list):
-        return "".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
+        return "".join(p.text for p in content if p.type == "text")
     return content or ""
 
 
@@ -68,37 +80,58 @@ def _usage(answer: Answer, deltas: int) -> dict:
 def openai_router(engine: ThreadedBot, authorized) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["openai"], dependencies=[Depends(authorized)])
     created = int(time.time())
-    model = {"id": MODEL_ID, "object": "model", "created": created, "owned_by": "bot"}
+    bot = engine.bot
 
-    @router.get("/models", summary="The one model: bot")
-    def models():
-        return {"object": "list", "data": [model]}
+    def model_ids() -> list[str]:
+        """"bot" is the default collection; "bot/NAME" each collection by name."""
+        return [MODEL_ID, *(f"{MODEL_ID}/{name}" for name in bot.collections() if name != bot.collection)]
 
-    @router.get("/models/{model_id}", summary="One model")
-    def one_model(model_id: str):
-        if model_id != MODEL_ID:
-            raise ApiError(404, f"model {model_id!r} does not exist; this server has {MODEL_ID!r}",
+    def model(model_id: str) -> dict:
+        return {"id": model_id, "object": "model", "created": created, "owned_by": "bot"}
+
+    def on(model_id: str) -> tuple[ThreadedBot, str]:
+        """The engine and the model id to answer with: "bot/NAME" picks a collection, any other id the default."""
+        if not model_id.startswith(f"{MODEL_ID}/"):
+            return engine, MODEL_ID
+        name = model_id.split("/", 1)[1]
+        if name == bot.collection:
+            return engine, model_id
+        if model_id not in model_ids():
+            raise ApiError(404, f"model {model_id!r} does not exist: GET /v1/models lists them (bot/<collection>)",
                            "not_found_error", "model_not_found")
-        return model
+        return ThreadedBot(bot.for_collection(name)), model_id
 
-    @router.post("/chat/completions", summary="Chat completion: a cited answer to the last user message")
+    @router.get("/models", summary="The models: bot (the default collection) and bot/<name> per collection")
+    def models():
+        return {"object": "list", "data": [model(m) for m in model_ids()]}
+
+    @router.get("/models/{model_id:path}", summary="One model")
+    def one_model(model_id: str):
+        if model_id not in model_ids():
+            raise ApiError(404, f"model {model_id!r} does not exist: GET /v1/models lists them",
+                           "not_found_error", "model_not_found")
+        return model(model_id)
+
+    @router.post("/chat/completions", summary="Chat completion: a cited answer to the last user message",
+                 responses=sse_response_doc("a chat.completion"))
     async def chat(req: ChatRequest):
         question, history = split_messages(req.messages)
         question = engine.check(question, "messages[-1].content")
+        chosen, model_id = on(req.model)
         cid, now = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         # fallback=False: the client asked for a model's answer, and passages are not one; the core raises
         # LLMUnavailable before anything is streamed, which the app answers as a 503
         if not req.stream:
-            answer, deltas = await engine.answer(question, history, fallback=False)
+            answer, deltas = await chosen.answer(question, history, fallback=False)
             if answer.cut_short:
                 raise from_bot_error(LLMUnavailable(answer.warning or "the answer was cut short"))
             message = {"role": "assistant", "content": answer.answer + sources_text(answer),
                        "citations": [c.to_json() for c in answer.citations]}
-            return {"id": cid, "object": "chat.completion", "created": now, "model": MODEL_ID,
+            return {"id": cid, "object": "chat.completion", "created": now, "model": model_id,
                     "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}],
                     "usage": _usage(answer, deltas)}
 
-        items = engine.stream(question, history, fallback=False)
+        items = chosen.stream(question, history, fallback=False)
         # Wait for two items: errors before the first, and a stream cut short after one chunk, still get a
         # proper status code, since nothing has been sent yet.
         head = []
@@ -114,7 +147,7 @@ def openai_router(engine: ThreadedBot, authorized) -> APIRouter:
         def chunk(delta: dict | None, finish: str | None = None, **extra) -> str:
             choices = [] if delta is None else [{"index": 0, "delta": delta, "logprobs": None,
                                                   "finish_reason": finish}]
-            return sse({"id": cid, "object": "chat.completion.chunk", "created": now, "model": MODEL_ID,
+            return sse({"id": cid, "object": "chat.completion.chunk", "created": now, "model": model_id,
                         "choices": choices, **extra})
 
         async def events():

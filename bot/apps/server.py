@@ -15,7 +15,9 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot.apps.http import SSE_HEADERS, ApiError, ThreadedBot, error_response, from_bot_error, sse, stream_error
+from bot.apps.http import (SSE_HEADERS, ApiError, NotFoundShape, ThreadedBot, declare_errors, error_response,
+                           from_bot_error, sse, sse_response_doc, stream_error)
+from bot.apps.documents_api import documents_router, pick
 from bot.apps.openai_api import openai_router
 from bot.errors import BotError
 from bot.types import Answer, search_json
@@ -33,27 +35,33 @@ class AskRequest(BaseModel):
     history: list[Turn] = Field(default_factory=list, description="earlier turns, oldest first")
     stream: bool = Field(False, description="answer as server-sent events: delta..., then answer")
     trace: bool = Field(False, description="add the trace (rewritten question, prompt) to the Answer")
+    collection: str | None = Field(None, description="the collection to ask (default: store.collection)")
 
 
 class SearchRequest(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
     query: str
     k: int | None = Field(None, ge=1, le=50, description="how many passages (default: retrieval.top_k)")
+    collection: str | None = Field(None, description="the collection to search (default: store.collection)")
 
 
 # the app ----------------------------------------------------------------------------------------------------
 def _validation_message(exc: RequestValidationError) -> str:
-    err = exc.errors()[0]
+    err = max(exc.errors(), key=lambda e: len(e.get("loc", ())))  # in a union: the branch that got furthest
     if err.get("type") == "json_invalid":
         return f"the request body is not valid JSON ({err.get('ctx', {}).get('error', 'decode error')})"
-    where = ".".join(str(p) for p in err.get("loc", ())[1:])
+    # without pydantic's union branch tags, e.g. messages.0.content.list[ContentPart].0.text
+    where = ".".join(str(p) for p in err.get("loc", ())[1:] if not (isinstance(p, str) and "[" in p or p == "str"))
     if not where:
         return "the request body must be a JSON object (sent with Content-Type: application/json)"
     return f"{where}: {err.get('msg', 'invalid value')}"
 
 
-def create_app(bot, ui: bool = True) -> FastAPI:
-    """The FastAPI app: API routes first, then the Gradio chat mounted at / (it catches every other path)."""
+def create_app(bot, ui: bool = True, host: str | None = None) -> FastAPI:
+    """The FastAPI app: API routes and /mcp first, then the Gradio chat mounted at / (it catches every other path).
+
+    `host` is where it will listen: the MCP transport refuses other Host headers when that is localhost.
+    """
     from importlib.metadata import version
 
     from bot import __doc__ as summary
@@ -77,9 +85,12 @@ def create_app(bot, ui: bool = True) -> FastAPI:
         return error_response(ApiError(400, _validation_message(exc)))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_req, exc: StarletteHTTPException):
+    async def _http(req: Request, exc: StarletteHTTPException):
         kind = {401: "authentication_error", 404: "not_found_error"}.get(exc.status_code, "invalid_request_error")
-        return error_response(ApiError(exc.status_code, str(exc.detail), kind))
+        message = str(exc.detail)
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"no such endpoint: {req.method} {req.url.path} (see /docs)"
+        return error_response(ApiError(exc.status_code, message, kind, headers=exc.headers))
 
     @app.exception_handler(Exception)
     async def _crash(_req, exc: Exception):
@@ -96,14 +107,16 @@ def create_app(bot, ui: bool = True) -> FastAPI:
 
     api = APIRouter(prefix="/api", tags=["bot"], dependencies=[Depends(authorized)])
 
-    @api.post("/ask", summary="Answer a question with [n] citations (JSON, or server-sent events with stream)")
+    @api.post("/ask", summary="Answer a question with [n] citations (JSON, or server-sent events with stream)",
+              responses=sse_response_doc("the Answer"))
     async def ask(req: AskRequest):
         question = engine.check(req.question)
         history = [t.model_dump() for t in req.history]
+        on = ThreadedBot(pick(bot, req.collection))
         if not req.stream:
-            answer, _ = await engine.answer(question, history)
+            answer, _ = await on.answer(question, history)
             return answer.to_json(trace=req.trace)
-        items = engine.stream(question, history)
+        items = on.stream(question, history)
         first = await anext(items)  # errors before the first item still get a proper status code
 
         async def events():
@@ -125,28 +138,43 @@ def create_app(bot, ui: bool = True) -> FastAPI:
     @api.post("/search", summary="Retrieval only, no LLM: the top passages for a query")
     def search(req: SearchRequest):
         query = engine.check(req.query, "query")
-        return search_json(query, bot.search(query, req.k))
+        return search_json(query, pick(bot, req.collection).search(query, req.k))
 
-    @app.get("/healthz", tags=["status"], summary="Index size and LLM status (no API key needed)")
+    @app.get("/healthz", tags=["status"], summary="Index size and LLM status (no API key needed)",
+             responses={503: {"description": 'the index cannot be read: the same body, "status": "error"',
+                              "content": {"application/json": {"schema": {"type": "object"}}}}})
     def healthz():
         health = bot.health()
         return JSONResponse(health.to_json(), status_code=503 if health.status == "error" else 200)
 
     v1 = openai_router(engine, authorized)
+    docs = documents_router(bot, authorized)
     app.include_router(api)
+    app.include_router(docs)
     app.include_router(v1)
     methods: dict[str, set] = {}
-    for route in (*api.routes, *v1.routes):
+    for route in (*api.routes, *docs.routes, *v1.routes):
         methods.setdefault(route.path, set()).update(route.methods)
 
-    @app.api_route("/api/{rest:path}", include_in_schema=False, methods=["GET", "POST", "PUT", "DELETE"])
-    @app.api_route("/v1/{rest:path}", include_in_schema=False, methods=["GET", "POST", "PUT", "DELETE"])
+    methods["/healthz"] = {"GET", "HEAD"}
+    every = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+
+    @app.api_route("/api/{rest:path}", include_in_schema=False, methods=every)
+    @app.api_route("/v1/{rest:path}", include_in_schema=False, methods=every)
+    @app.api_route("/healthz", include_in_schema=False, methods=every[1:])
     def unknown(request: Request):  # keeps unknown API paths from falling through to the UI mounted at /
         path = request.url.path
         allowed = sorted(methods.get(path, ()))
         if allowed:
-            raise ApiError(405, f"{request.method} is not allowed on {path}: use {', '.join(allowed)}")
+            raise ApiError(405, f"{request.method} is not allowed on {path}: use {', '.join(allowed)}",
+                           headers={"Allow": ", ".join(allowed)})
         raise ApiError(404, f"no such endpoint: {request.method} {path} (see /docs)", "not_found_error")
+
+    from bot.apps.mcp_server import mount_http
+
+    mount_http(app, bot, authorized, host or bot.settings.server.host)
+    declare_errors(app, keyed=bool(api_key))
+    app.add_middleware(NotFoundShape)
 
     if ui:
         import gradio as gr
@@ -168,8 +196,9 @@ def serve(bot, host: str | None = None, port: int | None = None) -> None:
 
     cfg = bot.settings.server
     host, port = host or cfg.host, port or cfg.port
+    host = host.strip("[]")  # an IPv6 address as in a URL
     try:  # a clear error now rather than uvicorn's exit after start-up
-        with socket.create_server((host, port)):
+        with socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET):
             pass
     except OSError as exc:
         raise BotError(f"cannot listen on {host}:{port} ({exc.strerror}): pass another --port or stop what "
@@ -181,10 +210,10 @@ def serve(bot, host: str | None = None, port: int | None = None) -> None:
         bot.stats()
     except BotError as exc:
         print(f"warning: {exc}", file=sys.stderr)
-    app = create_app(bot)
+    app = create_app(bot, host=host)
     shown = f"[{host}]" if ":" in host else host
-    print(f"serving on http://{shown}:{port}  (chat UI /, API docs /docs, OpenAI API /v1)", file=sys.stderr,
-          flush=True)
+    print(f"serving on http://{shown}:{port}  (chat UI /, API docs /docs, OpenAI API /v1, MCP /mcp)",
+          file=sys.stderr, flush=True)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
     logging.getLogger("uvicorn.error").addFilter(_quiet_shutdown)
     uvicorn.Server(config).run()

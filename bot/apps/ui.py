@@ -35,8 +35,8 @@ def ui_assets() -> dict:
     return {"theme": THEME}
 
 
-def _new_session() -> dict:
-    return {"chat": [], "answers": []}
+def _new_session(collection: str | None = None) -> dict:
+    return {"chat": [], "answers": [], "collection": collection}
 
 
 def _history(answers: list[Answer]) -> list[dict]:
@@ -63,15 +63,54 @@ class ChatUI:
     def __init__(self, bot):
         self.bot = bot
 
-    def status(self):
-        h = self.bot.health()
+    def _bot(self, session: dict | None):
+        return self.bot.for_collection((session or {}).get("collection"))
+
+    def status(self, session: dict | None = None):
+        h = self._bot(session).health()
         return status_html(h), gr.HTML(banner_html(h.llm_ok, h.llm_status), visible=not h.llm_ok)
 
-    def documents(self):
+    def documents(self, session: dict | None = None):
+        """The document table, and the uploaded documents one can delete."""
+        bot = self._bot(session)
         try:
-            return documents_table(self.bot.documents())
+            docs = bot.documents()
         except BotError as exc:
-            return error_panel(str(exc))
+            return error_panel(str(exc)), gr.Dropdown(choices=[], value=None)
+        uploads = [d.doc_id for d in docs if bot.is_upload(d)]
+        return documents_table(docs), gr.Dropdown(choices=uploads, value=None)
+
+    def switch(self, name: str):
+        """Another collection: a new conversation over its documents (a new name makes an empty one)."""
+        try:
+            self.bot.for_collection(name or None)
+        except BotError as exc:
+            gr.Warning(str(exc))
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return [], _new_session(name or None), PANEL_EMPTY, gr.Dropdown(choices=self.bot.collections(), value=name)
+
+    def upload(self, paths: list[str] | None, session: dict, progress=gr.Progress(track_tqdm=True)):
+        """Index uploaded files into the session's collection; one bad file is reported, the rest go on."""
+        bot, lines = self._bot(session), []
+        for path in paths or []:
+            name = Path(path).name
+            progress(0, desc=f"Indexing {name}…")
+            try:
+                summary = bot.upload(name, Path(path).read_bytes(), progress=True)
+                lines += [f"{name}: skipped ({why})" for why in summary.skipped] or [f"{name}: indexed"]
+            except BotError as exc:
+                lines.append(f"{name}: {exc}")
+        return None, md_text("\n".join(lines)), *self.documents(session)
+
+    def delete(self, doc_id: str | None, session: dict):
+        bot = self._bot(session)
+        try:
+            if doc_id:
+                bot.delete_document(doc_id)
+            message = f"{doc_id}: deleted" if doc_id else "Pick an uploaded document first."
+        except BotError as exc:
+            message = str(exc)
+        return md_text(message), *self.documents(session)
 
     def respond(self, question: str, session: dict):
         chat, answers = list(session["chat"]), list(session["answers"])
@@ -79,16 +118,17 @@ class ChatUI:
         if question:
             chat.append({"role": "user", "content": md_text(question)})
         chat.append({"role": "assistant", "content": "*Searching the documents…*"})
-        yield "", chat, {"chat": chat, "answers": answers}
+        keep = {"collection": session.get("collection")}
+        yield "", chat, {"chat": chat, "answers": answers, **keep}
         text, final, message = "", None, "⚠️ No answer came back; try again."
         try:
-            for item in self.bot.stream(question, _history(answers)):
+            for item in self._bot(session).stream(question, _history(answers)):
                 if isinstance(item, Answer):
                     final = item
                 else:
                     text += item
                     chat[-1] = {"role": "assistant", "content": partial(text, i)}
-                    yield gr.skip(), list(chat), {"chat": chat, "answers": answers}
+                    yield gr.skip(), list(chat), {"chat": chat, "answers": answers, **keep}
         except BotError as exc:
             final, message = None, f"⚠️ {exc}"
         except Exception as exc:  # never leave a spinner behind: say what broke, keep details in the log
@@ -102,7 +142,7 @@ class ChatUI:
             chat[-1] = {"role": "assistant", "content": answer_markdown(final, i)}
             chat.append({"role": "assistant", "content": details_markdown(final, i),
                          "metadata": {"title": "Search details and other passages", "status": "done"}})
-        yield gr.skip(), list(chat), {"chat": chat, "answers": answers}
+        yield gr.skip(), list(chat), {"chat": chat, "answers": answers, **keep}
 
     def pick(self, session: dict, evt: gr.EventData):
         """Render the source panel for the link clicked in the page (its key arrives in the event data)."""
@@ -117,7 +157,7 @@ class ChatUI:
         except (ValueError, IndexError):
             return error_panel("That source belongs to an answer that is not finished or was cleared.")
         try:
-            doc = self.bot.document(source.doc_id)
+            doc = self._bot(session).document(source.doc_id)
         except BotError as exc:
             return error_panel(str(exc))
         corpus = doc.corpus if doc else ""
@@ -133,7 +173,11 @@ def build_ui(bot) -> gr.Blocks:
     limit = 1 if bot.llm.exclusive else 2
     with gr.Blocks(title="Bot: cited answers from your documents", analytics_enabled=False) as demo:
         session = gr.State(_new_session())
-        gr.Markdown("## Ask your documents\nAsk in any language; answers cite their sources as **[n]**.")
+        with gr.Row():
+            gr.Markdown("## Ask your documents\nAsk in any language; answers cite their sources as **[n]**.")
+            collection = gr.Dropdown(bot.collections(), value=bot.collection, label="Collection", scale=0,
+                                     min_width=220, allow_custom_value=True, elem_id="bot-collection",
+                                     info="Type a new name to start an empty collection")
         status = gr.HTML(elem_id="bot-status")
         banner = gr.HTML(visible=False, elem_id="bot-banner")
         with gr.Tabs():
@@ -155,22 +199,37 @@ def build_ui(bot) -> gr.Blocks:
                         panel = gr.HTML(PANEL_EMPTY, elem_id="bot-source", js_on_load=_panel_js(),
                                         label="Source", container=True, padding=True)
             with gr.Tab("Sources", id="sources"):
-                gr.Markdown("The documents in the index. `bot ingest` adds new and changed files.")
+                gr.Markdown("The documents in this collection. Upload PDF, Word, text or HTML files here; "
+                            "`bot ingest` adds new and changed files of the corpus folders.")
+                with gr.Row():
+                    files = gr.File(file_count="multiple", file_types=list(bot.settings.corpus.extensions),
+                                    label="Upload documents", elem_id="bot-upload", scale=3)
+                    with gr.Column(scale=2):
+                        uploaded = gr.Dropdown([], label="Uploaded document", elem_id="bot-uploaded")
+                        remove = gr.Button("Delete", variant="stop", size="sm", elem_id="bot-delete")
+                        refresh = gr.Button("Refresh", size="sm")
+                notice = gr.Markdown(elem_id="bot-upload-notice")
                 table = gr.HTML(elem_id="bot-documents")
-                refresh = gr.Button("Refresh", size="sm")
 
         answering = gr.on([box.submit, ask.click], ui.respond, [box, session], [box, chatbot, session],
                           concurrency_limit=limit, concurrency_id="answer", show_progress="hidden")
-        answering.then(ui.status, None, [status, banner], queue=False)
+        answering.then(ui.status, [session], [status, banner], queue=False)
         stop.click(None, cancels=[answering])
-        clear.click(lambda: ([], _new_session(), PANEL_EMPTY), None, [chatbot, session, panel],
-                    cancels=[answering], queue=False)
-        chatbot.clear(lambda: (_new_session(), PANEL_EMPTY), None, [session, panel], cancels=[answering],
-                      queue=False)
+        clear.click(lambda s: ([], _new_session(s.get("collection")), PANEL_EMPTY), [session],
+                    [chatbot, session, panel], cancels=[answering], queue=False)
+        chatbot.clear(lambda s: (_new_session(s.get("collection")), PANEL_EMPTY), [session], [session, panel],
+                      cancels=[answering], queue=False)
+        collection.input(ui.switch, [collection], [chatbot, session, panel, collection], cancels=[answering]
+                         ).then(ui.status, [session], [status, banner]).then(ui.documents, [session],
+                                                                             [table, uploaded])
+        files.upload(ui.upload, [files, session], [files, notice, table, uploaded], concurrency_id="ingest",
+                     concurrency_limit=1).then(ui.status, [session], [status, banner])
+        remove.click(ui.delete, [uploaded, session], [notice, table, uploaded]
+                     ).then(ui.status, [session], [status, banner])
         panel.submit(ui.pick, [session], [panel], queue=False)
         demo.load(ui.status, None, [status, banner], queue=False)
-        demo.load(ui.documents, None, [table], queue=False)
-        refresh.click(ui.documents, None, [table], queue=False)
+        demo.load(ui.documents, None, [table, uploaded], queue=False)
+        refresh.click(ui.documents, [session], [table, uploaded], queue=False)
     demo.queue(default_concurrency_limit=2)
     return demo
 

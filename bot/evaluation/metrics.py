@@ -3,33 +3,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from typing import Iterable, Sequence
 
-from bot.answer.citations import MARKER_RE
-
-# Letters that NFKD does not split into base + accent, folded by hand (Polish, Norwegian, German, ...).
-_FOLD = str.maketrans({"ł": "l", "ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ð": "d", "þ": "th", "œ": "oe",
-                       "ı": "i"})
-
-# Refusal wordings seen from models beside the configured phrases (prompts/refusals.toml); matched on
-# word boundaries after normalization, so "don't say" also catches "The sources don't say when".
-REFUSAL_PATTERNS = (
-    # en
-    "don't say", "do not say", "does not say", "doesn't say", "don't contain", "do not contain",
-    "does not contain", "doesn't contain", "don't mention", "do not mention", "does not mention",
-    "doesn't mention", "don't provide", "do not provide", "does not provide", "no information",
-    "not mentioned", "cannot answer", "can't answer",
-    # de
-    "keine Informationen", "keine Angaben", "sagen dazu nichts", "sagen nichts", "nicht erwähnt",
-    "enthalten keine", "enthalten nicht", "geht nicht hervor", "nicht beantworten",
-    # pl
-    "nie zawierają", "nie zawiera", "nie mówią", "brak informacji", "nie podają", "nie wspominają",
-    "nie ma informacji",
-    # no
-    "inneholder ikke", "sier ikke", "sier ingenting", "ingen informasjon", "nevner ikke", "ikke nevnt",
-    "oppgir ikke",
-)
+from bot.evaluation.answer_match import (REFUSAL_PATTERNS, alias_match, is_correct, is_refusal,  # noqa: F401
+                                         normalize, strip_markers, token_f1, tokens)
 
 # summary key -> the per-question score it averages (None values are left out of the mean)
 MEAN_SCORES = {
@@ -42,6 +19,9 @@ MEAN_SCORES = {
     "answers.alias_match": "alias_match",
     "answers.token_f1": "token_f1",
     "answers.refusal_accuracy": "refusal_correct",
+    "answers.language": "in_language",
+    "refusals.false_rate": "false_refusal",
+    "refusals.hallucination_rate": "hallucinated",
     "citations.precision": "citation_precision",
     "citations.recall": "cites_gold",
     "citations.uncited_share": "uncited",
@@ -53,58 +33,15 @@ SCORE_NAMES = (*MEAN_SCORES, *LATENCY_SCORES)
 
 
 def lower_is_better(name: str) -> bool:
-    return name.startswith("latency.") or name == "citations.uncited_share"
+    return name.startswith(("latency.", "refusals.")) or name == "citations.uncited_share"
 
 
-def normalize(text: str) -> str:
-    """Lowercase, strip accents, punctuation to spaces, whitespace squashed: "NAZARBÁJEW!" -> "nazarbajew"."""
-    text = unicodedata.normalize("NFKD", text.lower().translate(_FOLD))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = "".join(c if c.isalnum() else " " for c in text)
-    return " ".join(text.split())
+def in_language(answer: str, lang: str) -> bool | None:
+    """Whether the answer is written in `lang`; None when it is too short to tell (under 3 words)."""
+    from bot.lang import detect_lang
 
-
-def strip_markers(text: str) -> str:
-    return MARKER_RE.sub(" ", text)
-
-
-def tokens(text: str) -> list[str]:
-    return normalize(strip_markers(text)).split()
-
-
-def _contains_phrase(haystack: str, phrase: str) -> bool:
-    """Both already normalized: a match must start and end on word boundaries."""
-    return bool(phrase) and f" {phrase} " in f" {haystack} "
-
-
-def alias_match(answer: str, aliases: Sequence[str], all_answers: bool = False) -> bool:
-    """Any alias (every alias when all_answers) appears in the answer as whole words, after normalization."""
-    text = normalize(strip_markers(answer))
-    norm = [a for a in (normalize(x) for x in aliases) if a]
-    if not norm:
-        return False
-    found = [_contains_phrase(text, a) for a in norm]
-    return all(found) if all_answers else any(found)
-
-
-def token_f1(answer: str, aliases: Sequence[str], all_answers: bool = False) -> float:
-    """SQuAD-style token F1 against the best alias; with all_answers the aliases together are the gold answer."""
-    golds = [" ".join(aliases)] if all_answers else list(aliases)
-    pred = Counter(tokens(answer))
-    best = 0.0
-    for gold in golds:
-        ref = Counter(tokens(gold))
-        common = sum((pred & ref).values())
-        if common:
-            p, r = common / sum(pred.values()), common / sum(ref.values())
-            best = max(best, 2 * p * r / (p + r))
-    return best
-
-
-def is_refusal(answer: str, phrases: Iterable[str] = ()) -> bool:
-    """The answer says the sources do not hold the answer: a configured phrase or a known refusal pattern."""
-    text = normalize(strip_markers(answer))
-    return any(_contains_phrase(text, normalize(p)) for p in (*phrases, *REFUSAL_PATTERNS))
+    found = detect_lang(strip_markers(answer))
+    return None if found is None else found == lang
 
 
 def contains_quote(text: str, quote: str) -> bool:

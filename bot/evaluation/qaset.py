@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import BotError
+from bot.lang import ISO_639_1
 
+# The shipped set's languages (the seeds'): a full eval set needs items in each. A Q&A file may use any
+# ISO 639-1 code; reports list whatever languages occur, these first.
 LANGS = ("en", "de", "pl", "no")
 TYPES = ("fact", "cross_lingual", "temporal", "multi_doc", "unanswerable")
 MIN_ITEMS = 40
@@ -24,6 +27,7 @@ _FIELDS = {
     "all_answers": (bool, False),
     "gold_docs": (list, True),
     "evidence": (list, True),
+    "rivals": (list, False),  # either-or questions: the other options; the answer must name an accepted one first
 }
 
 
@@ -38,6 +42,7 @@ class QAItem:
     gold_docs: tuple[str, ...]
     evidence: tuple[str, ...]
     line: int
+    rivals: tuple[str, ...] = ()
 
     @property
     def answerable(self) -> bool:
@@ -101,6 +106,7 @@ def load_qa(path: str | Path, corpus_dir: str | Path) -> list[QAItem]:
             id=obj["id"].strip(), question=obj["question"].strip(), lang=obj["lang"], type=obj["type"],
             answers=tuple(obj["answers"]), all_answers=obj.get("all_answers", False),
             gold_docs=tuple(obj["gold_docs"]), evidence=tuple(obj["evidence"]), line=n,
+            rivals=tuple(obj.get("rivals", ())),
         )
         if not item.id:
             raise fail("empty 'id'; give every item a unique id such as \"q001\"")
@@ -109,12 +115,13 @@ def load_qa(path: str | Path, corpus_dir: str | Path) -> list[QAItem]:
         seen[item.id] = n
         if not item.question:
             raise fail("empty 'question'; write the question text")
-        if item.lang not in LANGS:
-            raise fail(f"unknown lang '{item.lang}'; use one of " + ", ".join(LANGS))
+        if item.lang not in ISO_639_1:
+            raise fail(f"unknown lang '{item.lang}'; use a two-letter ISO 639-1 code in lower case, e.g. "
+                       + ", ".join(LANGS + ("es", "fr")))
         if item.type not in TYPES:
             raise fail(f"unknown type '{item.type}'; use one of " + ", ".join(TYPES))
         if not item.answerable:
-            for name in ("answers", "gold_docs", "evidence"):
+            for name in ("answers", "gold_docs", "evidence", "rivals"):
                 if getattr(item, name):
                     raise fail(f"unanswerable item has non-empty '{name}'; "
                                "empty it or change the type")

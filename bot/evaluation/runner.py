@@ -42,19 +42,24 @@ def score_item(bot, item: QAItem, retrieval_only: bool, judge: Judge | None, ref
     reasons: dict = {}
     if answer is not None:
         generated = answer.mode == "generated"
-        # a passages fallback (the LLM failed) is no answer: it scores as an empty one
+        # a passages fallback (the LLM failed) is no answer: it scores as an empty one, neither a correct
+        # refusal nor a correct non-refusal, and stays out of the refusal rates (counts.passages_fallback)
         text, cites = (answer.answer, answer.citations) if generated else ("", [])
         refused = metrics.is_refusal(text, refusals)
-        s.update({"refused": refused, "refusal_correct": refused != item.answerable,
-                  "uncited": None if refused else not cites})
+        s.update({"refused": refused, "refusal_correct": generated and refused != item.answerable,
+                  "uncited": None if refused else not cites,
+                  "in_language": metrics.in_language(text, item.lang) if generated else None,
+                  "false_refusal": refused if generated and item.answerable else None,
+                  "hallucinated": (not refused) if generated and not item.answerable else None})
         if item.answerable:
             cited = [(c.doc_id, answer.sources[c.n - 1].text) for c in cites]
-            s["alias_match"] = metrics.alias_match(text, item.answers, item.all_answers)
+            s["alias_match"] = metrics.is_correct(text, item.answers, item.all_answers, item.question, item.rivals,
+                                                  refusals)
             s["token_f1"] = metrics.token_f1(text, item.answers, item.all_answers)
             s["citation_precision"], s["cites_gold"] = metrics.citation_scores(cited, item.gold_docs, item.evidence)
             s["correct"] = s["alias_match"]
         else:
-            s["correct"] = refused
+            s["correct"] = generated and refused
         if judge is not None:
             if not generated:
                 s["judge_correctness"], reasons["correctness"] = 0, "no answer: the LLM failed (passages fallback)"
@@ -118,7 +123,7 @@ def main(args) -> int:
     from bot.config import load_settings
     from bot.core import Bot
 
-    settings = load_settings(getattr(args, "config", None))
+    settings = load_settings(getattr(args, "config", None)).for_collection(getattr(args, "collection", None))
     retrieval_only = bool(getattr(args, "retrieval_only", False))
     qa_path = Path(args.qa) if getattr(args, "qa", None) else settings.resolve(settings.eval.qa)
     out = Path(args.out) if getattr(args, "out", None) else settings.resolve(settings.eval.out)

@@ -183,6 +183,12 @@ class Index:
         return {"documents": len(reg), "chunks": sum(r.chunks for r in reg.values()), "embedder": self.embedder_id}
 
 
+def index_names(client) -> list[str]:
+    """Names of the indexes in a Chroma store: collections that have their document registry beside them."""
+    names = {getattr(c, "name", c) for c in client.list_collections()}  # objects in Chroma 1.x, names in 0.6
+    return sorted(n for n in names if f"{n}_docs" in names)
+
+
 def drop_index(client, name: str) -> None:
     for coll in (name, f"{name}_docs", f"{name}_sents"):
         try:

@@ -1,0 +1,82 @@
+"""Splits an answer into claims and attaches to each the [n] markers that cite it.
+
+A claim is a sentence, or a clause where one sentence cites different sources for its parts ("Tokajew traf
+Putin [1] und Macron [2]."). A sentence that only says where the preceding ones come from ("This is stated
+in sources [2] and [3].") is no claim of its own: its markers cite the uncited claims before it. A claim with
+no marker at all is an uncited claim.
+"""
+from __future__ import annotations
+
+import re
+
+from bot.answer.citations import MARKER_RE, marker_numbers
+from bot.lang import fold, sentences, stopwords
+from bot.types import Claim
+
+# The word "source" in the languages models are most often asked in: a sentence that is only a marker and
+# this word ("Quelle: [1]", "zob. źródło [2]") points at sources rather than saying anything.
+_SOURCE_WORDS = {fold(w) for w in "source Quelle źródło kilde källa kilder fuente fonte bron".split()}
+_RUN_RE = re.compile(r"(?:\s*" + MARKER_RE.pattern + r")+")
+MIN_CLAUSE_WORDS = 3  # a shorter piece ("und Macron") reads as part of its neighbour, not a claim of its own
+
+
+def numbers(text: str, n_sources: int | None = None) -> list[int]:
+    """The source numbers of all markers in a text, in order, once each (those in 1..n_sources if given)."""
+    out = [n for m in MARKER_RE.finditer(text) for n in marker_numbers(m.group(1))]
+    return [n for n in dict.fromkeys(out) if n_sources is None or 1 <= n <= n_sources]
+
+
+def plain(text: str) -> str:
+    """A claim's text without its markers."""
+    return " ".join(MARKER_RE.sub(" ", text).split()).replace(" .", ".").replace(" ,", ",")
+
+
+def _content_words(text: str) -> list[str]:
+    stop = stopwords()
+    return [w for w in re.findall(r"[^\W\d_]+", plain(text)) if w.lower() not in stop and len(w) > 1]
+
+
+def is_citation_sentence(sent: str) -> bool:
+    """Only markers, or markers plus "source" and at most three other words, and no numbers."""
+    if not MARKER_RE.search(sent) or re.search(r"\d", plain(sent)):
+        return False
+    words = _content_words(sent)
+    if not words:
+        return True
+    return any(fold(w) in _SOURCE_WORDS for w in words) and len(words) <= 4
+
+
+def _clauses(sent: str, n_sources: int | None) -> list[Claim]:
+    """One claim per marked clause when the clauses cite different sources; otherwise the sentence."""
+    runs = list(_RUN_RE.finditer(sent))
+    pieces, start = [], 0
+    for run in runs:
+        pieces.append(sent[start:run.end()])
+        start = run.end()
+    if pieces:
+        pieces[-1] += sent[start:]  # the full stop after the last marker
+    cited = [numbers(p, n_sources) for p in pieces]
+    if (len(pieces) > 1 and len({tuple(c) for c in cited}) > 1
+            and all(len(plain(p).split()) >= MIN_CLAUSE_WORDS for p in pieces)):
+        return [Claim(text=p.strip(), citations=c) for p, c in zip(pieces, cited)]
+    return [Claim(text=sent.strip(), citations=numbers(sent, n_sources))]
+
+
+def split_claims(answer: str, n_sources: int | None = None) -> list[Claim]:
+    """The claims of an answer, each with the source numbers that cite it (only 1..n_sources when given)."""
+    out: list[Claim] = []
+    for sent in sentences(answer):
+        if not re.search(r"[^\W\d_]{2,}|\d", plain(sent)) and not MARKER_RE.search(sent):
+            continue  # a lone dash or bullet
+        if is_citation_sentence(sent):
+            cited = numbers(sent, n_sources)
+            uncited = []
+            for claim in reversed(out):
+                if claim.citations:
+                    break
+                uncited.append(claim)
+            for claim in uncited or out[-1:]:
+                claim.citations = list(dict.fromkeys(claim.citations + cited))
+            continue
+        out.extend(_clauses(sent, n_sources))
+    return out

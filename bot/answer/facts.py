@@ -1,0 +1,261 @@
+"""The checkable facts of a text (numbers, dates, years, names), normalised so they compare across languages.
+
+A claim in Polish must be checkable against a German passage: "28 listopada" = "28. November" = "November 28",
+"cztery" = "vier" = "fire" = "four", "Tokajewa" = "Tokayev". Month names come from CLDR (Babel) and number
+words from num2words, for whichever languages the answer and its passages are in; names are compared with
+the folding retrieval uses (lang.fold). Which capitalised words are names is decided from word frequencies
+(wordfreq): German capitalises every noun, and only names should have to appear in a cited passage.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from unidecode import unidecode
+
+from bot.lang import _FOLDS, fold, stopwords
+
+_TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?\.?|[^\W\d_]+(?:-[^\W\d_]+)*", re.U)
+# Languages whose shared vocabulary marks a word as an international name (Putin, Merkel, Paris).
+_INTL = ("en", "de", "fr", "es", "pl", "no")
+_YEARS = range(1800, 2101)
+
+
+def _norm(word: str) -> str:
+    return unidecode(word.lower()).strip(".")
+
+
+def _babel_locale(lang: str):
+    from babel import Locale, UnknownLocaleError
+
+    for code in (lang, {"no": "nb"}.get(lang, lang)):
+        try:
+            return Locale.parse(code)
+        except (UnknownLocaleError, ValueError):
+            continue
+    return None
+
+
+@lru_cache(maxsize=64)
+def month_names(lang: str) -> tuple[dict[str, int], tuple[tuple[str, int], ...]]:
+    """(exact form -> month, (stem, month) pairs for inflected forms) from CLDR's wide month names.
+
+    Polish dates take the genitive ("28 listopada", CLDR's format form) and other cases ("w listopadzie"):
+    a word beginning with a wide name of 5+ letters counts too. Abbreviations are left out: "sie", "mar"
+    and "may" are ordinary words.
+    """
+    loc = _babel_locale(lang)
+    exact: dict[str, int] = {}
+    if loc is not None:
+        for ctx in ("format", "stand-alone"):
+            for m, name in loc.months[ctx]["wide"].items():
+                exact[_norm(name)] = m
+    stems = tuple((w, m) for w, m in exact.items() if len(w) >= 5)
+    return exact, stems
+
+
+@lru_cache(maxsize=64)
+def number_words(lang: str) -> dict[str, int]:
+    """Single-word number names 0..100 in a language (num2words), e.g. {"vier": 4, ...}; {} when unknown."""
+    from num2words import num2words
+
+    out: dict[str, int] = {}
+    for n in range(101):
+        try:
+            word = _norm(num2words(n, lang=lang))
+        except (NotImplementedError, KeyError, ValueError, TypeError, OverflowError):
+            return out
+        if word.isalpha():
+            out.setdefault(word, n)
+    return out
+
+
+def _zipf(word: str, lang: str) -> float:
+    from wordfreq import zipf_frequency
+
+    try:
+        # The "small" lists (words above zipf 3) load in ms where the large ones take a second each.
+        return zipf_frequency(word, {"no": "nb"}.get(lang, lang), wordlist="small")
+    except (LookupError, ValueError):
+        return 0.0
+
+
+@lru_cache(maxsize=4096)
+def is_name(word: str, lang: str | None) -> bool:
+    """A capitalised word is a name when it is rare in its language (Tokajew, Akorda) or common in another
+    language too (Putin, Merkel, Paris) — unlike a German noun (Gespräche, Präsident), which is common in
+    German only. A place with its own name in each language (Moskau) is not checked as a name.
+    """
+    w = word.lower()
+    lang = lang or "en"
+    if _zipf(w, lang) < 3.0:
+        return True
+    return any(_zipf(w, x) >= 3.0 for x in _INTL if x != lang)
+
+
+@dataclass
+class Facts:
+    """What a text states that can be checked word for word; `names` are groups of adjacent name words."""
+
+    numbers: set[float] = field(default_factory=set)
+    dates: set[tuple[int, int]] = field(default_factory=set)  # (day, month)
+    months: set[int] = field(default_factory=set)
+    years: set[int] = field(default_factory=set)
+    names: list[list[str]] = field(default_factory=list)
+    stems: set[str] = field(default_factory=set)  # folded words (passages)
+    prefixes: set[str] = field(default_factory=set)  # first 4 folded letters of capitalised words (passages)
+    capitals: set[str] = field(default_factory=set)  # capitalised words, lower case without accents (passages)
+    words: set[str] = field(default_factory=set)  # whole words folded for transliteration (passages)
+    anchors: list[str] = field(default_factory=list)  # the claim's capitalised words: what its numbers are about
+
+
+def _number(tok: str) -> float | None:
+    t = tok.rstrip(".")
+    if not t[:1].isdigit():
+        return None
+    if re.fullmatch(r"\d+[.,]\d{3}", t):  # 1.000 / 1,000: a thousands separator
+        t = t.replace(".", "").replace(",", "")
+    return float(t.replace(",", "."))
+
+
+def _month(word: str, langs: tuple[str, ...]) -> int | None:
+    w = _norm(word)
+    for lang in langs:
+        exact, stems = month_names(lang)
+        if w in exact:
+            return exact[w]
+        for stem, m in stems:
+            if w.startswith(stem):
+                return m
+    return None
+
+
+def _day(tok: str) -> int | None:
+    n = _number(tok)
+    return int(n) if n is not None and n == int(n) and 1 <= n <= 31 and "," not in tok else None
+
+
+def extract(text: str, langs: tuple[str, ...], claim: bool, lang: str | None = None) -> Facts:
+    """The facts of a claim (claim=True: its names too) or the index of a passage to look them up in.
+
+    `langs` are the languages whose month and number words count; `lang` is the claim's own language (for
+    telling names from nouns, and its number words: "one"/"ein"/"en" are articles too, so a claim's count
+    starts at two).
+    """
+    toks = [(m.group(), m.start()) for m in _TOKEN_RE.finditer(text)]
+    f = Facts()
+    used: set[int] = set()
+    # A claim's number words are its own language's ("to" is two in Norwegian, a preposition in English).
+    numwords: dict[str, int] = {}
+    for x in ((lang or "en",) if claim else langs):
+        numwords.update({w: n for w, n in number_words(x).items() if w not in numwords})
+    stop = stopwords()
+    prev_name = -2
+    for i, (tok, _) in enumerate(toks):
+        m = None if tok[0].isdigit() else _month(tok, langs)
+        if m is None:
+            continue
+        used.add(i)
+        days = []
+        j = i - 1  # "28. November", "29. und 30. November", "28 listopada"
+        while j >= 0 and i - j <= 4:
+            d = _day(toks[j][0])
+            if d is not None:
+                days.append(d)
+                used.add(j)
+            elif len(toks[j][0]) > 3 and toks[j][0] not in ("-", "–"):
+                break
+            j -= 1
+        if i + 1 < len(toks) and not days and _day(toks[i + 1][0]) is not None \
+                and _number(toks[i + 1][0]) not in _YEARS:  # "November 28"
+            days.append(_day(toks[i + 1][0]))
+            used.add(i + 1)
+        f.months.add(m)
+        f.dates.update((d, m) for d in days)
+    for i, (tok, pos) in enumerate(toks):
+        if i in used:
+            continue
+        n = _number(tok)
+        if n is not None:
+            if n == int(n) and int(n) in _YEARS:
+                f.years.add(int(n))
+            f.numbers.add(n)
+            continue
+        w = _norm(tok)
+        if w in numwords and (not claim or numwords[w] >= 2):
+            f.numbers.add(float(numwords[w]))
+            continue
+        if not claim:
+            for part in tok.split("-"):
+                f.stems.add(fold(part))
+                f.words.add(full_fold(part))
+                if part[:1].isupper():
+                    f.prefixes.add(fold(part)[:4])
+                    f.capitals.add(_norm(part))
+            continue
+        if not tok[:1].isupper() or tok.lower() in stop or w in stop:
+            continue
+        f.anchors.append(tok)
+        if not is_name(tok, lang):
+            continue
+        if prev_name == i - 1 and not text[toks[i - 1][1] + len(toks[i - 1][0]): pos].strip():
+            f.names[-1].append(tok)
+        else:
+            f.names.append([tok])
+        prev_name = i
+    return f
+
+
+def _near(a: str, b: str) -> bool:
+    """Edit distance at most one per four letters (Jomart/Zhomart, President/Präsident), b cut to a's length + 2."""
+    b = b[: len(a) + 2]
+    limit = max(1, len(a) // 4)
+    if abs(len(a) - len(b)) > limit:
+        return False
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+        if min(row) > limit:
+            return False
+    return row[-1] <= limit
+
+
+def full_fold(word: str) -> str:
+    """lang.fold without cutting the word short."""
+    w = unidecode(word.lower())
+    for a, b in _FOLDS:
+        w = w.replace(a, b)
+    return re.sub(r"(.)\1+", r"\1", w)
+
+
+def word_found(part: str, passage: Facts, loose: bool = False) -> bool:
+    """One word in a passage: folded, one word the other plus an ending (Tokajewa = Tokayev, Putinem = Putin),
+    or spelt close (President = Präsident). `loose` also takes the same first four letters (Moskwy = Moskau),
+    good enough to tell which clause a date belongs to, too loose for a name (Angela = Angelobung).
+    """
+    w = full_fold(part)
+    if len(w) < 4:
+        return w in passage.words
+    if w in passage.words or any(p.startswith(w) or (len(p) >= 4 and w.startswith(p)) for p in passage.words
+                                 if p[:4] == w[:4]):
+        return True
+    if loose and len(part) >= 5 and fold(part)[:4] in passage.prefixes:
+        return True
+    n = _norm(part)
+    return len(n) >= 5 and any(_near(n, c) for c in passage.capitals if c[:1] == n[:1])
+
+
+def name_found(group: list[str], passage: Facts) -> bool:
+    """A name is in a passage when its last word is (Tokajew of "Kassym-Jomart Tokajew"; Merkel, not Angela)."""
+    return any(word_found(part, passage) for part in group[-1].split("-"))
+
+
+_CLAUSE_RE = re.compile(r"[,;:()]|\s(?:und|and|i|og|oraz|et|y|och|men|aber|but|ale|a)\s+(?=[^\W\d])", re.I)
+
+
+def clauses(text: str) -> list[str]:
+    """A sentence cut at commas and at "and" between clauses, not between numbers ("29. und 30. November")."""
+    return [c for c in _CLAUSE_RE.split(text) if c and c.strip()]
