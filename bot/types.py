@@ -19,6 +19,7 @@ class Source:
     lang: str | None
     start: int | None = None  # character offsets in the cleaned document
     end: int | None = None
+    page: int | None = None  # the page the passage is on, for documents with pages (PDF)
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -70,6 +71,7 @@ class Citation:
     quote: str  # the sentence of the source that best supports the citing sentence
     title: str | None
     date: str | None
+    page: int | None = None  # the cited passage's page, for documents with pages (PDF)
 
     def to_json(self) -> dict:
         return asdict(self)

@@ -1,7 +1,7 @@
 """Citation tests: markers normalised and filtered, resolved to the right sources, quotes chosen by shared names."""
 import pytest
 
-from bot.answer.citations import clean_markers, cite, supporting_sentence
+from bot.answer.citations import MarkerStream, clean_markers, cite, supporting_sentence
 from bot.lang import sentences
 from bot.types import Source
 
@@ -93,3 +93,22 @@ def test_sentences_keep_ordinal_dates_and_abbreviations_whole():
     text = "Astana, 10. April, AZERTAC. Am 28. November reist er. Rede in St. Petersburg. Wachstum 2021. Neu."
     assert sentences(text) == ["Astana, 10. April, AZERTAC.", "Am 28. November reist er.",
                                "Rede in St. Petersburg.", "Wachstum 2021.", "Neu."]
+
+
+def test_streamed_markers_end_as_the_whole_answer_does():
+    """However the LLM cuts its reply into pieces, the streamed text is clean_markers of the whole: a marker to
+    no source is never shown, not even for a moment, and the space before it goes with it."""
+    import random
+
+    pieces = ["Putin", " ", "[", "9", "]", ".", " Er [2,", " 7]", " sprach", "  [1-3]", "\n", "[", "x]", " Ende [4"]
+    rng = random.Random(7)
+    for trial in range(3000):
+        words = [rng.choice(pieces) for _ in range(rng.randint(0, 12))]
+        text, n = "".join(words), rng.randint(0, 3)
+        cuts = sorted(rng.sample(range(len(text) + 1), min(len(text) + 1, rng.randint(0, 5))))
+        stream = MarkerStream(n)
+        shown = [stream.feed(text[a:b]) for a, b in zip([0, *cuts], [*cuts, len(text)])] + [stream.flush()]
+        assert "".join(shown) == clean_markers(text, n), (text, n, cuts)
+    stream = MarkerStream(2)
+    assert [stream.feed(p) for p in ["Putin", " [", "9", "].", " Er [2", "]"]] + [stream.flush()] == \
+        ["Putin", "", "", ".", " Er", ""] + [" [2]"]

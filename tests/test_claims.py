@@ -152,5 +152,65 @@ def test_evidence_and_precise_citations(vectors):
     c = claims[0]
     assert c.supported is True
     # only [1] has 28 November; [2] (Norwegian) has Moscow and Putin but no date, so [1] alone supports it
-    # and [2] is not needed: ALCE precision counts [1] only
-    assert c.precise == [1] and c.evidence[0]["n"] == 1 and "28. November" in c.evidence[0]["quote"]
+    # and [2] is not needed: ALCE precision counts [1] only. The evidence still quotes [1]'s date sentence.
+    assert c.precise == [1]
+    assert any(e["n"] == 1 and "28. November" in e["quote"] for e in c.evidence), c.evidence
+
+
+# --- end to end: the issue's scripted answer through the Ollama stand-in --------------------------------
+def _cite_the_date(template: str):
+    """A scripted reply citing whichever given source holds "28. November" (retrieval decides the numbers)."""
+    import re
+
+    def reply(body: dict) -> str:
+        prompt = body["messages"][-1]["content"]
+        blocks = re.split(r"(?m)^(?=\[\d+\])", prompt)
+        n = next((int(b[1:b.index("]")]) for b in blocks if b.startswith("[") and "28. November" in b), None)
+        assert n is not None, "no source given to the LLM holds 28. November"
+        return template.format(n=n)
+
+    return reply
+
+
+def test_scripted_answer_marks_the_invented_claim(seeded_config, ollama):
+    from bot import Bot
+
+    ollama.reply = _cite_the_date("Tokajew przyjechał do Moskwy 28 listopada [{n}]. Spotkał się tam z Angelą "
+                                  "Merkel [{n}]. Tokajew przyjechał do Moskwy 29 listopada [{n}].")
+    bot = Bot.from_config(seeded_config(llm={"host": ollama.url}))
+    # The question is German so that the German passage with the date is among the sources given (they are cut
+    # to the sentences closest to the question); the answer is Polish, the language the check detects.
+    out = bot.ask("Wann reiste Tokajew nach Moskau?").to_json(trace=True)
+    claims = out["claims"]
+    # Polish claims, German passage: the date and the place match (supported), Merkel is in no source, and
+    # the passage puts 29 November in Paris
+    assert [c["supported"] for c in claims] == [True, False, False], claims
+    assert "Merkel" in claims[1]["reason"] and "29 listopada" in claims[2]["reason"]
+    assert claims[0]["evidence"] and "28. November" in claims[0]["evidence"][0]["quote"]
+    assert set(claims[0]) == {"text", "citations", "supported", "evidence", "reason"}
+    assert out["trace"]["claims"][1]["supported"] is False and "check_s" in out["trace"]["timings"]
+
+
+def test_check_can_be_turned_off(seeded_config, ollama):
+    from bot import Bot
+
+    ollama.reply = "Dort traf er Angela Merkel [1]."
+    bot = Bot.from_config(seeded_config(llm={"host": ollama.url}, answer={"check_claims": False}))
+    claims = bot.ask("Wann reiste Tokajew nach Moskau?").to_json()["claims"]
+    assert [(c["citations"], c["supported"]) for c in claims] == [([1], None)]
+    assert "check_claims" in claims[0]["reason"]
+
+
+# --- ALCE-style scores ---------------------------------------------------------------------------------
+def test_claim_scores_by_hand():
+    from bot.evaluation.metrics import claim_scores
+    from bot.types import Claim
+
+    claims = [Claim("a [1][2].", [1, 2], True, precise=[1]),  # supported; [2] neither supports alone nor is needed
+              Claim("b [3].", [3], False),                      # unsupported: its citation is not precise
+              Claim("c.", [], None)]                            # uncited: counts as unsupported
+    # recall 1 supported / 3 claims; precision 1 precise / 3 citations; uncited 1 / 3
+    assert claim_scores(claims) == {"claim_recall": 1 / 3, "claim_precision": 1 / 3, "uncited_claims": 1 / 3}
+    only_uncited = claim_scores([Claim("c.", [], None)])
+    assert only_uncited == {"claim_recall": 0.0, "claim_precision": None, "uncited_claims": 1.0}
+    assert claim_scores([]) == {"claim_recall": None, "claim_precision": None, "uncited_claims": None}

@@ -9,8 +9,8 @@ import pytest
 from tests.conftest import ROOT, run_cli, write_config
 from tests.ollama_standin import refused_url
 
-SEARCH_KEYS = {"rank", "score", "doc_id", "chunk_id", "text", "title", "date", "lang"}
-ASK_KEYS = {"question", "answer", "citations", "sources", "model", "mode", "warning", "timings"}
+SEARCH_KEYS = {"rank", "score", "doc_id", "chunk_id", "text", "title", "date", "lang", "page"}
+ASK_KEYS = {"question", "answer", "citations", "claims", "sources", "model", "mode", "warning", "timings"}
 
 
 def one_line_error(proc, code: int = 2) -> str:

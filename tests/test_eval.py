@@ -155,7 +155,7 @@ def test_full_run_with_llamacpp_tiny_model(seeded_config, tmp_path):
     summary, rows, report = read_run(only_run(out))
     assert summary["model"].startswith("llamacpp:") and summary["retrieval_only"] is False
     for name in ("answers.accuracy", "answers.alias_match", "answers.token_f1", "answers.refusal_accuracy",
-                 "citations.recall", "latency.retrieve_p50", "latency.generate_p95", "retrieval.evidence_hit@5"):
+                 "citations.cites_gold_doc", "latency.retrieve_p50", "latency.generate_p95", "retrieval.evidence_hit@5"):
         assert name in summary["scores"], name
     for r in rows:
         assert r["mode"] == "generated" and isinstance(r["answer"], str) and r["answer"].strip()

@@ -295,7 +295,7 @@ def test_a_running_bot_survives_another_process_reingesting(tmp_path):
     hits = bot.search("Kennzeichen 2: erste Fassung", k=8)
     # Whether this process has re-read the registry yet or not (REGISTRY_TTL), it returns no passage the other
     # process deleted and no crash: only second versions, each chunk once.
-    assert all("zweite" in h.text and "erste" not in h.text for h in hits), [h.text for h in hits]
+    assert all("zweite Fassung" in h.text and "erste Fassung" not in h.text for h in hits), [h.text for h in hits]
     assert len({h.chunk_id for h in hits}) == len(hits)
 
     # After the registry's refresh interval this process follows the other one's commit: the new version

@@ -1,11 +1,14 @@
 """llama.cpp tests: real token generation in-process with the tiny SmolLM2 GGUF, and a missing GGUF file."""
+import re
 import shutil
+import tomllib
 
 import pytest
 
 from bot import Bot
+from bot.answer.citations import clean_markers
 from bot.types import Answer
-from tests.conftest import SMOLLM, write_config
+from tests.conftest import ROOT, SMOLLM, write_config
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install 'bot[llamacpp]')")
 pytestmark = pytest.mark.llamacpp
@@ -31,12 +34,20 @@ def streamed(folder):
 
 
 def test_stream_generates_tokens(streamed):
-    deltas, answer, _ = streamed
+    """What the tiny model says is not known, but its shape is: at most max_tokens pieces (llama.cpp streams one
+    token per piece), the answer is the streamed text with markers to no source removed, and it is either the
+    English refusal the prompt asks for or cites a source it was given, every citation resolving to its marker."""
+    deltas, answer, settings = streamed
     assert isinstance(answer, Answer)
     assert answer.mode == "generated", answer.warning
-    assert len(deltas) >= 2 and all(isinstance(d, str) for d in deltas)
-    assert "".join(deltas).strip()
-    assert answer.answer.strip()
+    assert 2 <= len(deltas) <= settings.llm.max_tokens and all(isinstance(d, str) and d for d in deltas)
+    assert answer.answer == clean_markers("".join(deltas), len(answer.sources)) != ""
+    refusal = tomllib.loads((ROOT / "prompts" / "refusals.toml").read_text(encoding="utf-8"))["en"]
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
+    assert refusal in answer.answer or markers, answer.answer
+    assert markers <= set(range(1, len(answer.sources) + 1)) and {c.n for c in answer.citations} == markers
+    for c in answer.citations:
+        assert (c.doc_id, c.chunk_id) == (answer.sources[c.n - 1].doc_id, answer.sources[c.n - 1].chunk_id)
 
 
 def test_model_name_and_prompt_budget(streamed):

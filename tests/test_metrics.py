@@ -143,5 +143,5 @@ def test_parse_judge_reply():
 
 def test_lower_is_better_names():
     assert metrics.lower_is_better("latency.retrieve_p95")
-    assert metrics.lower_is_better("citations.uncited_share")
+    assert metrics.lower_is_better("citations.uncited_answers") and metrics.lower_is_better("citations.uncited_claims")
     assert not metrics.lower_is_better("retrieval.mrr")

@@ -81,7 +81,7 @@ def test_search_json_matches_the_contract(bot):
     assert len(out["results"]) == bot.settings.retrieval.top_k
     seeds = {p.name for p in SEEDS.iterdir()}
     for i, r in enumerate(out["results"], start=1):
-        assert set(r) == {"rank", "score", "doc_id", "chunk_id", "text", "title", "date", "lang"}
+        assert set(r) == {"rank", "score", "doc_id", "chunk_id", "text", "title", "date", "lang", "page"}
         assert r["rank"] == i and isinstance(r["score"], float)
         assert r["doc_id"] in seeds and not Path(r["doc_id"]).is_absolute()
         assert isinstance(r["chunk_id"], str) and isinstance(r["text"], str) and r["text"]
@@ -124,6 +124,26 @@ def test_bm25_known_answer_on_a_toy_corpus():
     assert got[1][1] == pytest.approx(math.log(1.6) * f(4))
     assert bm.search("Tokayev Astana", k=1) == got[:1]
     assert bm.search("Lissabon", k=3) == []
+
+
+def test_bm25_own_language_words_count_less_in_own_language_passages():
+    """a (de) = "Panthers Verteidigung Punkte" -> panth verte punkt (3 terms); b (en) = "Panthers defense points"
+    -> panth defen (2; "points" is a stopword of some language). avgdl = 2.5. "panth" is in both languages:
+    idf = ln(1 + .5/2.5) = ln 1.2, counted in full. "verte" is only in German chunks: idf = ln(1 + 1.5/1.5) = ln 2,
+    and for a German question it counts own_weight times in German chunks. An English question (or one in a
+    language the collection lacks) and a collection without languages are unaffected."""
+    bm = BM25([("a", "Panthers Verteidigung Punkte"), ("b", "Panthers defense points")], langs=["de", "en"])
+
+    def f(length):
+        return 2.2 / (1 + 1.2 * (0.25 + 0.75 * length / 2.5))
+
+    full = {"a": (math.log(1.2) + math.log(2)) * f(3), "b": math.log(1.2) * f(2)}
+    assert dict(bm.search("Panthers Verteidigung", 2)) == pytest.approx(full)
+    half = dict(bm.search("Panthers Verteidigung", 2, lang="de", own_weight=0.5))
+    assert half == pytest.approx({"a": (math.log(1.2) + 0.5 * math.log(2)) * f(3), "b": full["b"]})
+    assert dict(bm.search("Panthers Verteidigung", 2, lang="en", own_weight=0.5)) == pytest.approx(full)
+    plain = BM25([("a", "Panthers Verteidigung Punkte"), ("b", "Panthers defense points")])
+    assert dict(plain.search("Panthers Verteidigung", 2, lang="de", own_weight=0.5)) == pytest.approx(full)
 
 
 def test_without_common_words_known_answer():

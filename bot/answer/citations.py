@@ -99,10 +99,11 @@ def cite(answer: str, sources: list[Source], claim: str | None = None) -> list[C
     for n, claims in cites.items():
         s = sources[n - 1]
         out.append(Citation(n=n, doc_id=s.doc_id, chunk_id=s.chunk_id, quote=supporting_sentence(claim or " ".join(claims), s.text),
-                            title=s.title, date=s.date))
+                            title=s.title, date=s.date, page=s.page))
     return out
 
 
 def citation_line(c: Citation) -> str:
-    """How a citation is listed under an answer: `[1] Title (doc_id, 2019-06)`; the CLI and /v1 share it."""
-    return f"[{c.n}] {c.title or c.doc_id} ({', '.join(x for x in (c.doc_id, c.date) if x)})"
+    """How a citation is listed under an answer: `[1] Title (doc_id, p. 3, 2019-06)`; the CLI and /v1 share it."""
+    page = f"p. {c.page}" if c.page is not None else None
+    return f"[{c.n}] {c.title or c.doc_id} ({', '.join(x for x in (c.doc_id, page, c.date) if x)})"

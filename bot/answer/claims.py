@@ -80,3 +80,9 @@ def split_claims(answer: str, n_sources: int | None = None) -> list[Claim]:
             continue
         out.extend(_clauses(sent, n_sources))
     return out
+
+
+def all_unsupported(claims: list[Claim]) -> bool:
+    """Every checked claim failed (and at least one was checked): the front ends say so above the answer."""
+    checked = [c for c in claims if c.supported is not None]
+    return bool(checked) and not any(c.supported for c in checked)

@@ -3,8 +3,7 @@
 A claim in Polish must be checkable against a German passage: "28 listopada" = "28. November" = "November 28",
 "cztery" = "vier" = "fire" = "four", "Tokajewa" = "Tokayev". Month names come from CLDR (Babel) and number
 words from num2words, for whichever languages the answer and its passages are in; names are compared with
-the folding retrieval uses (lang.fold). Which capitalised words are names is decided from word frequencies
-(wordfreq): German capitalises every noun, and only names should have to appear in a cited passage.
+the folding retrieval uses (bot/answer/names.py).
 """
 from __future__ import annotations
 
@@ -12,18 +11,11 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from unidecode import unidecode
-
-from bot.lang import _FOLDS, fold, stopwords
+from bot.answer.names import _norm, full_fold, is_name
+from bot.lang import fold, stopwords
 
 _TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?\.?|[^\W\d_]+(?:-[^\W\d_]+)*", re.U)
-# Languages whose shared vocabulary marks a word as an international name (Putin, Merkel, Paris).
-_INTL = ("en", "de", "fr", "es", "pl", "no")
 _YEARS = range(1800, 2101)
-
-
-def _norm(word: str) -> str:
-    return unidecode(word.lower()).strip(".")
 
 
 def _babel_locale(lang: str):
@@ -69,29 +61,6 @@ def number_words(lang: str) -> dict[str, int]:
         if word.isalpha():
             out.setdefault(word, n)
     return out
-
-
-def _zipf(word: str, lang: str) -> float:
-    from wordfreq import zipf_frequency
-
-    try:
-        # The "small" lists (words above zipf 3) load in ms where the large ones take a second each.
-        return zipf_frequency(word, {"no": "nb"}.get(lang, lang), wordlist="small")
-    except (LookupError, ValueError):
-        return 0.0
-
-
-@lru_cache(maxsize=4096)
-def is_name(word: str, lang: str | None) -> bool:
-    """A capitalised word is a name when it is rare in its language (Tokajew, Akorda) or common in another
-    language too (Putin, Merkel, Paris) — unlike a German noun (Gespräche, Präsident), which is common in
-    German only. A place with its own name in each language (Moskau) is not checked as a name.
-    """
-    w = word.lower()
-    lang = lang or "en"
-    if _zipf(w, lang) < 3.0:
-        return True
-    return any(_zipf(w, x) >= 3.0 for x in _INTL if x != lang)
 
 
 @dataclass
@@ -205,52 +174,6 @@ def extract(text: str, langs: tuple[str, ...], claim: bool, lang: str | None = N
             f.names.append([tok])
         prev_name = i
     return f
-
-
-def _near(a: str, b: str) -> bool:
-    """Edit distance at most one per four letters (Jomart/Zhomart, President/Präsident), b cut to a's length + 2."""
-    b = b[: len(a) + 2]
-    limit = max(1, len(a) // 4)
-    if abs(len(a) - len(b)) > limit:
-        return False
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-        if min(row) > limit:
-            return False
-    return row[-1] <= limit
-
-
-def full_fold(word: str) -> str:
-    """lang.fold without cutting the word short."""
-    w = unidecode(word.lower())
-    for a, b in _FOLDS:
-        w = w.replace(a, b)
-    return re.sub(r"(.)\1+", r"\1", w)
-
-
-def word_found(part: str, passage: Facts, loose: bool = False) -> bool:
-    """One word in a passage: folded, one word the other plus an ending (Tokajewa = Tokayev, Putinem = Putin),
-    or spelt close (President = Präsident). `loose` also takes the same first four letters (Moskwy = Moskau),
-    good enough to tell which clause a date belongs to, too loose for a name (Angela = Angelobung).
-    """
-    w = full_fold(part)
-    if len(w) < 4:
-        return w in passage.words
-    if w in passage.words or any(p.startswith(w) or (len(p) >= 4 and w.startswith(p)) for p in passage.words
-                                 if p[:4] == w[:4]):
-        return True
-    if loose and len(part) >= 5 and fold(part)[:4] in passage.prefixes:
-        return True
-    n = _norm(part)
-    return len(n) >= 5 and any(_near(n, c) for c in passage.capitals if c[:1] == n[:1])
-
-
-def name_found(group: list[str], passage: Facts) -> bool:
-    """A name is in a passage when its last word is (Tokajew of "Kassym-Jomart Tokajew"; Merkel, not Angela)."""
-    return any(word_found(part, passage) for part in group[-1].split("-"))
 
 
 _CLAUSE_RE = re.compile(r"[,;:()]|\s(?:und|and|i|og|oraz|et|y|och|men|aber|but|ale|a)\s+(?=[^\W\d])", re.I)

@@ -46,21 +46,51 @@ class Prompts:
                    text["condense.txt"].strip(), ref, languages)
 
     def language_name(self, code: str) -> str:
-        return self.languages.get(code, "the language of the question")
+        """The prompt files' name for the language, else CLDR's English name (Babel), e.g. "es" -> "Spanish"."""
+        if code in self.languages:
+            return self.languages[code]
+        try:
+            from babel import Locale
+
+            return Locale("en").languages.get(code) or "the language of the question"
+        except ImportError:  # pragma: no cover - babel is a dependency
+            return "the language of the question"
 
     def refusal(self, code: str) -> str:
         return self.refusals.get(code, self.refusals.get("en", "The sources don't say."))
 
+    def refusal_instruction(self, code: str) -> str:
+        """The quoted refusal in the question's language; for a language without one, the English one to translate."""
+        if code in self.refusals:
+            return f'"{self.refusals[code]}"'
+        return f'"{self.refusal("en")}", translated into {self.language_name(code)}'
+
+
+# A line in a document that looks like a source header ("[9] Title (2024-01, file.txt)") or a citation, and
+# the source delimiters: rewritten in the prompt so that a document cannot forge another source or end its own.
+_BRACKET_NUMBER = re.compile(r"\[(\s*\d+(?:\s*[,;\-–]\s*\d+)*\s*)\]")
+_DELIMITER = re.compile(r"<\s*(/?)\s*(source)\s*>", re.I)
+
+
+def neutralise(text: str) -> str:
+    """Document text made safe to quote between <source> lines: [9] -> (9), <source> -> ‹source›."""
+    return _DELIMITER.sub(lambda m: f"‹{m[1]}{m[2]}›", _BRACKET_NUMBER.sub(r"(\1)", text))
+
 
 def format_source(p: Prompts, n: int, s: Source) -> str:
-    return p.source.format(n=n, title=s.title or s.doc_id, date=s.date or "undated", doc_id=s.doc_id,
-                           text=s.text.strip())
+    title = " ".join(neutralise(s.title or s.doc_id).split())
+    return p.source.format(n=n, title=title, date=s.date or "undated", doc_id=neutralise(s.doc_id),
+                           text=neutralise(s.text.strip()))
 
 
 def build_messages(p: Prompts, question: str, lang: str, sources: list[Source], history: list[dict]) -> list[dict]:
-    system = p.system.format(language=p.language_name(lang), refusal=p.refusal(lang))
+    """System message first and the same for every question (prompt caches reuse it); the sources, the question
+    and the answer language after it. Older prompt folders may still name {language} in system.txt."""
+    language = p.language_name(lang)
+    system = p.system.format(language=language, refusal=p.refusal(lang))
     body = "\n\n".join(format_source(p, i, s) for i, s in enumerate(sources, start=1))
-    user = p.answer.format(sources=body or "(none)", question=question, language=p.language_name(lang))
+    user = p.answer.format(sources=body or "(none)", question=question, language=language,
+                           refusal=p.refusal_instruction(lang))
     return [{"role": "system", "content": system}, *history, {"role": "user", "content": user}]
 
 

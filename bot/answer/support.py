@@ -10,11 +10,13 @@ claim whose words all occur but which the passage does not say.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from bot.answer.claims import plain
-from bot.answer.facts import Facts, clauses, extract, name_found, word_found
+from bot.answer.facts import Facts, clauses, extract
+from bot.answer.names import name_found, word_found
 from bot.lang import detect_lang, sentences
 from bot.types import Claim, Source
 
@@ -27,6 +29,13 @@ class Passage:
     facts: Facts
     years: set[int]
     clauses: list[Facts]  # the facts of each clause, to see which date goes with which name
+    sentence_facts: list[Facts]  # the facts of each of `sentences`, to pick the one stating the claim's
+
+
+def _hits(facts: Facts, sent: Facts) -> int:
+    """How much of the claim one sentence states: its dates and numbers (2 each), years, capitalised words."""
+    return (2 * len(facts.dates & sent.dates) + 2 * len(facts.numbers & sent.numbers) + len(facts.years & sent.years)
+            + sum(word_found(a, sent, loose=True) for a in facts.anchors))
 
 
 class Vectors:
@@ -45,28 +54,59 @@ class Vectors:
         return self._unit(self.centering.apply(vecs, [lang] * len(vecs), "query") if self.centering else vecs)
 
     def passages(self, sources: list[Source]) -> dict[str, tuple[list[str], np.ndarray]]:
-        """chunk id -> (its sentences, their vectors), as ingest embedded them (sentences of 3+ words)."""
-        stored: dict[str, list[tuple[str, list[float]]]] = {}
-        if self.index is not None:
-            try:
-                page = self.index.sents.get(where={"chunk_id": {"$in": [s.chunk_id for s in sources]}},
-                                            include=["embeddings"])
-                for sid, vec in zip(page["ids"], page["embeddings"]):
-                    stored.setdefault(sid.rsplit("~", 1)[0], []).append((sid, vec))
-            except Exception:  # noqa: BLE001 - another process re-ingested (see Index.chunk_similarities)
-                stored = {}
-        out = {}
+        """chunk id -> (its sentences of 3+ words, their vectors): the index's vectors of the same sentences
+        when it has them (a source may be cut to some of its chunk's sentences), the rest embedded now.
+        Vectors are kept per process (_SEEN): the same passages come back answer after answer."""
+        split = {s.chunk_id: [x for x in sentences(s.text) if len(x.split()) >= 3] or [s.text] for s in sources}
+        seen = _SEEN.setdefault(id(self.embed), {})
+        if any(_key(x) not in seen for sents in split.values() for x in sents):
+            seen.update(self._stored([s for s in sources if any(_key(x) not in seen for x in split[s.chunk_id])]))
         for s in sources:
-            sents = [x for x in sentences(s.text) if len(x.split()) >= 3] or [s.text]
-            rows = sorted(stored.get(s.chunk_id, []))
-            if len(rows) == len(sents):
-                out[s.chunk_id] = (sents, self._unit([v for _, v in rows]))
-            else:  # not in the index (or a different version of it): embed them now
-                vecs = self.embed.get_text_embedding_batch(sents)
+            missing = [x for x in split[s.chunk_id] if _key(x) not in seen]
+            if missing:  # not in the index (or another version of it): embed them now
+                vecs = self.embed.get_text_embedding_batch(missing)
                 if self.centering:
                     vecs = self.centering.apply(vecs, [s.lang] * len(vecs), "passage")
-                out[s.chunk_id] = (sents, self._unit(vecs))
+                seen.update({_key(x): v for x, v in zip(missing, vecs)})
+        if len(seen) > 50_000:  # a bound, not an LRU: refilling it costs one index read per passage
+            seen.clear()
+        return {cid: (sents, self._unit([seen[_key(x)] for x in sents])) for cid, sents in split.items()}
+
+    def _stored(self, sources: list[Source]) -> dict[str, list[float]]:
+        """sentence text -> vector, for the chunks' sentences as ingest embedded them."""
+        if self.index is None:
+            return {}
+        try:
+            ids = list(dict.fromkeys(s.chunk_id for s in sources))
+            page = self.index.sents.get(where={"chunk_id": {"$in": ids}}, include=["embeddings"])
+            texts = self.index.get_chunks(ids)
+        except Exception:  # noqa: BLE001 - another process re-ingested (see Index.chunk_similarities)
+            return {}
+        rows: dict[str, list] = {}
+        for sid, vec in zip(page["ids"], page["embeddings"]):
+            rows.setdefault(sid.rsplit("~", 1)[0], []).append((sid, vec))
+        out = {}
+        for cid, (text, _) in texts.items():
+            sents = [x for x in sentences(text) if len(x.split()) >= 3] or [text]
+            vecs = [v for _, v in sorted(rows.get(cid, []))]
+            if len(vecs) == len(sents):  # the same split ingest made, so row k is sentence k
+                out.update({_key(x): v for x, v in zip(sents, vecs)})
         return out
+
+
+def _key(sentence: str) -> str:
+    return " ".join(sentence.split())
+
+
+# embedder -> sentence -> its centred vector (a sentence's vector depends on its text and language only, and
+# a chunk's language is its document's)
+_SEEN: dict[int, dict[str, list[float]]] = {}
+
+
+@lru_cache(maxsize=4096)
+def _facts(text: str, langs: tuple[str, ...]) -> Facts:
+    """A passage's (or one of its sentences' or clauses') facts; passages recur, so they are kept."""
+    return extract(text, langs, claim=False)
 
 
 def _missing(facts: Facts, passages: list[Passage], lang: str) -> list[str]:
@@ -117,8 +157,10 @@ def _verdict(facts: Facts, sims: dict[int, np.ndarray], passages: dict[int, Pass
     cited = [passages[n] for n in ns if n in passages]
     if not cited:
         return False, "the cited sources were not given to the model", [], 0.0
-    best_n, best_i, best = max(((n, int(np.argmax(sims[n])), float(np.max(sims[n]))) for n in ns if n in passages),
-                               key=lambda x: x[2])
+    best = max(float(np.max(sims[n])) for n in ns if n in passages)
+    # the quote: the closest sentence, preferring one that states the claim's facts (its date, its names)
+    _, best_n, best_i = max((float(sims[n][i]) + 0.05 * _hits(facts, passages[n].sentence_facts[i]), n, i)
+                            for n in ns if n in passages for i in range(len(passages[n].sentences)))
     evidence = [(best_n, best_i)]
     missing = _missing(facts, cited, lang)
     where = "".join(f"[{n}]" for n in ns)
@@ -126,7 +168,8 @@ def _verdict(facts: Facts, sims: dict[int, np.ndarray], passages: dict[int, Pass
         return False, f"not in {where}: {', '.join(missing)}", evidence, best
     for p in cited:  # a cited passage that holds a fact the best one lacks is evidence too
         if p.n != best_n and _missing(facts, [passages[best_n]], lang) and not _missing(facts, [passages[best_n], p], lang):
-            evidence.append((p.n, int(np.argmax(sims[p.n]))))
+            evidence.append((p.n, max(range(len(p.sentences)),
+                                      key=lambda i: (_hits(facts, p.sentence_facts[i]), sims[p.n][i]))))
             break
     if best < threshold:
         return False, f"no sentence of {where} says this (closest {best:.2f}, needs {threshold:.2f})", evidence, best
@@ -149,10 +192,11 @@ def check_claims(claims: list[Claim], sources: list[Source], vectors: Vectors, t
     passages = {}
     for n in cited_ns:
         s = sources[n - 1]
-        facts = extract(f"{s.title or ''}\n{s.text}", langs, claim=False)
+        facts = _facts(f"{s.title or ''}\n{s.text}", langs)
         years = facts.years | ({int(s.date[:4])} if s.date and s.date[:4].isdigit() else set())
-        parts = [extract(c, langs, claim=False) for x in sentences(s.text) for c in clauses(x)]
-        passages[n] = Passage(n, *sents[s.chunk_id], facts, years, parts)
+        parts = [_facts(c, langs) for x in sentences(s.text) for c in clauses(x)]
+        sent_facts = [_facts(x, langs) for x in sents[s.chunk_id][0]]
+        passages[n] = Passage(n, *sents[s.chunk_id], facts, years, parts, sent_facts)
     claim_vecs = vectors.claims([plain(c.text) for c in todo], lang)
     for claim, vec in zip(todo, claim_vecs):
         facts = extract(plain(claim.text), langs, claim=True, lang=lang)

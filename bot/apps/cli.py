@@ -77,7 +77,7 @@ def cmd_search(args) -> int:
         _print_json(search_json(question, results))
         return 0
     for r in results:
-        meta = ", ".join(x for x in (r.doc_id, r.date, r.lang) if x)
+        meta = ", ".join(x for x in (r.doc_id, f"p. {r.page}" if r.page is not None else "", r.date, r.lang) if x)
         print(f"{r.rank}. [{r.score:.4f}] {r.title or r.doc_id} ({meta})")
         print(textwrap.indent(textwrap.fill(" ".join(r.text.split()), 100), "   "))
     return 0
@@ -110,12 +110,26 @@ def cmd_ask(args) -> int:
         print()
     if answer.warning:
         print(f"warning: {answer.warning}", file=sys.stderr)
+    _print_unsupported(answer.claims)
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
             print(citation_line(c))
             print(textwrap.indent(textwrap.fill(f"“{c.quote}”", 100), "    "))
     return 1 if answer.cut_short else 0
+
+
+def _print_unsupported(claims) -> None:
+    """Mark the claims the cited sources do not support, each with the checker's reason."""
+    from bot.answer.claims import all_unsupported
+
+    bad = [c for c in claims if c.supported is False]
+    if not bad:
+        return
+    print("\nNot supported by the cited sources:" if not all_unsupported(claims) else
+          "\nNone of this answer's claims is supported by the sources it cites:")
+    for c in bad:
+        print(textwrap.indent(textwrap.fill(f"✗ {c.text} ({c.reason})", 100, subsequent_indent="  "), "  "))
 
 
 @command
@@ -182,7 +196,10 @@ def _start(args, run: Callable) -> int:
     """Bring the index up to date (unless --no-ingest), then run a long-lived front end."""
     bot = _bot(args)
     if not args.no_ingest:
-        print(bot.ingest(progress=True).line(), file=sys.stderr)
+        summary = bot.ingest(progress=True)
+        for line in [f"skipped {s}" for s in summary.skipped] + [f"warning: {w}" for w in summary.warnings]:
+            print(line, file=sys.stderr)
+        print(summary.line(), file=sys.stderr)
     run(bot, host=args.host, port=args.port)
     return 0
 

@@ -58,8 +58,8 @@ def documents_router(bot, authorized: Callable) -> APIRouter:
         return {"collection": chosen.collection, "documents": [_doc(chosen, r) for r in chosen.documents()]}
 
     @router.post("/documents", summary="Upload files (multipart field `file`, one or more) and index them now")
-    async def upload(file: list[UploadFile] = File(..., description="PDF, DOCX, text, Markdown or HTML"),
-                     collection: str | None = COLLECTION):
+    async def upload(collection: str | None = COLLECTION,
+                     file: list[UploadFile] = File(..., min_length=1, description="PDF, DOCX, text or HTML")):
         chosen = pick(bot, collection, must_exist=False)  # an upload to a new name starts that collection
         results = []
         for f in file:

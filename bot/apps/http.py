@@ -101,12 +101,22 @@ class ThreadedBot:
 ERROR_SCHEMA = {"type": "object", "required": ["error"], "properties": {"error": {
     "type": "object", "required": ["message", "type", "code"],
     "properties": {"message": {"type": "string"}, "type": {"type": "string"}, "code": {"type": ["string", "null"]}}}}}
-_WHY = {400: "invalid request (see README, Errors)", 401: "missing or wrong API key", 404: "no such item",
+_WHY = {400: "invalid request (see README, Errors)", 401: "missing or wrong API key", 404: "no such item or collection",
         500: "a bug: one line; the server's log has the traceback", 503: "the index or the LLM is unavailable"}
 
 
-def declare_errors(app, keyed: bool) -> None:
-    """Replace app.openapi with one whose operations declare the error statuses the server really sends."""
+QUESTIONS = {"AskRequest": "question", "SearchRequest": "query"}  # checked by Bot.check_question
+
+
+def _strings(prop: dict) -> list[dict]:
+    """The string schemas in a property's schema (the property itself, or the string branch of an anyOf)."""
+    return [p for p in prop.get("anyOf", [prop]) if p.get("type") == "string"]
+
+
+def declare_errors(app, keyed: bool, max_chars: int, collection_pattern: str) -> None:
+    """Replace app.openapi with one whose operations declare the error statuses the server really sends,
+    whose questions say what Bot.check_question accepts (a non-blank text of at most `max_chars`) and whose
+    collection names what the config accepts."""
     make = app.openapi
 
     def openapi() -> dict:
@@ -116,14 +126,26 @@ def declare_errors(app, keyed: bool) -> None:
         schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
         for name in ("HTTPValidationError", "ValidationError"):
             schema["components"]["schemas"].pop(name, None)
+        for model, field in QUESTIONS.items():
+            if model in schema["components"]["schemas"]:
+                prop = schema["components"]["schemas"][model]["properties"][field]
+                prop.update(minLength=1, maxLength=max_chars, pattern=r"\S")
+        named = [p for m in schema["components"]["schemas"].values() for k, p in m.get("properties", {}).items()
+                 if k == "collection"]
+        named += [p["schema"] for path, ops in schema.get("paths", {}).items() for op in ops.values()
+                  for p in op.get("parameters", []) if p["name"] == "collection"
+                  or (path.startswith("/api/collections/") and p["in"] == "path" and p["name"] == "name")]
+        for prop in named:
+            for string in _strings(prop):
+                string["pattern"] = f"^(?:{collection_pattern})?$"  # "": the default one
         error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
         for path, ops in schema.get("paths", {}).items():
             api = path.startswith(("/api/", "/v1/"))
             for op in ops.values():
                 statuses = {500}
-                statuses |= {400} if "requestBody" in op else set()
+                statuses |= {400} if "requestBody" in op or op.get("parameters") else set()
                 statuses |= {401} if api and keyed else set()
-                statuses |= {404} if "{" in path else set()
+                statuses |= {404} if "{" in path or path.startswith("/api/") else set()  # /api: no such collection
                 statuses |= {503} if op.get("requestBody") else set()
                 op["responses"].pop("422", None)
                 for status in sorted(statuses):
@@ -135,19 +157,26 @@ def declare_errors(app, keyed: bool) -> None:
 
 def sse_response_doc(what: str) -> dict:
     """The `responses` entry of a route that answers with JSON, or with server-sent events when asked to stream."""
+    event = {"type": "object", "required": ["data"], "description": "one event (OpenAPI 3.1: `schema` is per event)",
+             "properties": {"event": {"type": "string"}, "data": {"type": "string", "description": "JSON"}}}
     return {200: {"description": f"{what} (JSON), or with stream: server-sent events",
-                  "content": {"text/event-stream": {"schema": {"type": "string"}}}}}
+                  "content": {"text/event-stream": {"schema": event}}}}
 
 
 class NotFoundShape:
-    """ASGI middleware: a 404 from the UI mounted at / (Gradio's {"detail": "Not Found"}) in the error shape."""
+    """ASGI middleware: a 404 from the UI mounted at / (Gradio's {"detail": "Not Found"}) in the error shape, and
+    a 405 with Allow for any other method on an API path (QUERY, TRACE: the routes list the usual ones only)."""
 
-    def __init__(self, app):
-        self.app = app
+    def __init__(self, app, allowed: dict[str, set]):
+        self.app, self.allowed = app, allowed  # path -> its methods
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        allowed = sorted(self.allowed.get(scope["path"], ()))
+        if allowed and scope["method"] not in allowed:
+            msg = f"{scope['method']} is not allowed on {scope['path']}: use {', '.join(allowed)}"
+            return await error_response(ApiError(405, msg, headers={"Allow": ", ".join(allowed)}))(scope, receive, send)
         held: list[dict] = []
 
         async def relay(message):

@@ -126,7 +126,8 @@ def openai_router(engine: ThreadedBot, authorized) -> APIRouter:
             if answer.cut_short:
                 raise from_bot_error(LLMUnavailable(answer.warning or "the answer was cut short"))
             message = {"role": "assistant", "content": answer.answer + sources_text(answer),
-                       "citations": [c.to_json() for c in answer.citations]}
+                       "citations": [c.to_json() for c in answer.citations],
+                       "claims": [c.to_json() for c in answer.claims]}
             return {"id": cid, "object": "chat.completion", "created": now, "model": model_id,
                     "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}],
                     "usage": _usage(answer, deltas)}
@@ -162,7 +163,8 @@ def openai_router(engine: ThreadedBot, authorized) -> APIRouter:
                         yield chunk({"content": item})
                         continue
                     citations = [c.to_json() for c in item.citations]
-                    yield chunk({"content": sources_text(item), "citations": citations}, "stop")
+                    yield chunk({"content": sources_text(item), "citations": citations,
+                                 "claims": [c.to_json() for c in item.claims]}, "stop")
                     if include_usage:
                         yield chunk(None, usage=_usage(item, deltas))
                     if item.cut_short:  # after streaming began: too late for a status code

@@ -7,18 +7,19 @@ import logging
 import secrets
 import socket
 import sys
-from typing import AsyncIterator, Literal
+from typing import Annotated, AsyncIterator, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.apps.http import (SSE_HEADERS, ApiError, NotFoundShape, ThreadedBot, declare_errors, error_response,
                            from_bot_error, sse, sse_response_doc, stream_error)
 from bot.apps.documents_api import documents_router, pick
 from bot.apps.openai_api import openai_router
+from bot.config import _COLLECTION_NAME as COLLECTION_NAME  # what for_collection accepts
 from bot.errors import BotError
 from bot.types import Answer, search_json
 
@@ -38,10 +39,15 @@ class AskRequest(BaseModel):
     collection: str | None = Field(None, description="the collection to ask (default: store.collection)")
 
 
+# JSON Schema's integer includes 36.0, which strict pydantic refuses; "5" and 5.5 stay refused
+Count = Annotated[int, Field(ge=1, le=50),
+                  BeforeValidator(lambda v: int(v) if isinstance(v, float) and v.is_integer() else v)]
+
+
 class SearchRequest(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
     query: str
-    k: int | None = Field(None, ge=1, le=50, description="how many passages (default: retrieval.top_k)")
+    k: Count | None = Field(None, description="how many passages, 1-50 (default: retrieval.top_k)")
     collection: str | None = Field(None, description="the collection to search (default: store.collection)")
 
 
@@ -156,12 +162,12 @@ def create_app(bot, ui: bool = True, host: str | None = None) -> FastAPI:
     for route in (*api.routes, *docs.routes, *v1.routes):
         methods.setdefault(route.path, set()).update(route.methods)
 
-    methods["/healthz"] = {"GET", "HEAD"}
-    every = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+    methods["/healthz"] = {"GET"}
+    every = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"]
 
     @app.api_route("/api/{rest:path}", include_in_schema=False, methods=every)
     @app.api_route("/v1/{rest:path}", include_in_schema=False, methods=every)
-    @app.api_route("/healthz", include_in_schema=False, methods=every[1:])
+    @app.api_route("/healthz", include_in_schema=False, methods=[*every[1:], "HEAD"])
     def unknown(request: Request):  # keeps unknown API paths from falling through to the UI mounted at /
         path = request.url.path
         allowed = sorted(methods.get(path, ()))
@@ -173,8 +179,9 @@ def create_app(bot, ui: bool = True, host: str | None = None) -> FastAPI:
     from bot.apps.mcp_server import mount_http
 
     mount_http(app, bot, authorized, host or bot.settings.server.host)
-    declare_errors(app, keyed=bool(api_key))
-    app.add_middleware(NotFoundShape)
+    declare_errors(app, keyed=bool(api_key), max_chars=bot.settings.retrieval.max_question_chars,
+                   collection_pattern=COLLECTION_NAME.pattern)
+    app.add_middleware(NotFoundShape, allowed=methods)
 
     if ui:
         import gradio as gr

@@ -15,9 +15,10 @@ def md_text(text: str) -> str:
     return html.escape(text or "", quote=False)
 
 
-def _meta(title: str | None, date: str | None, lang: str | None, doc_id: str) -> str:
+def _meta(title: str | None, date: str | None, lang: str | None, doc_id: str, page: int | None = None) -> str:
     name = md_text(title or doc_id).replace("[", "(").replace("]", ")")  # it may sit inside a link's text
-    return " · ".join([name] + [x for x in (date, lang) if x] + [f"`{doc_id}`"])
+    where = f"p. {page}" if page is not None else None
+    return " · ".join([name] + [x for x in (where, date, lang) if x] + [f"`{doc_id}`"])
 
 
 def linked(text: str, i: int, n_sources: int) -> str:
@@ -36,17 +37,38 @@ def partial(text: str, i: int, n_hint: int = 50) -> str:
     return linked(text, i, n_hint)
 
 
+def checked(a: Answer, i: int) -> str:
+    """The answer with linked markers, each claim its cited sources do not support followed by a warning
+    link: its title (shown on hover) is the checker's reason, and a click opens the passage it cites."""
+    out, pos = [], 0
+    for c in a.claims:
+        at = a.answer.find(c.text, pos)
+        if c.supported is not False or at < 0:
+            continue
+        end = at + len(c.text)
+        why = md_text(c.reason or "the cited source does not say this").replace('"', "'").replace("\n", " ")
+        target = f"#cite-{i}-{c.citations[0]}" if c.citations else "#"
+        out.append(linked(a.answer[pos:end], i, len(a.sources)) + f' [⚠ not in the source]({target} "{why}")')
+        pos = end
+    return "".join(out) + linked(a.answer[pos:], i, len(a.sources))
+
+
 def answer_markdown(a: Answer, i: int) -> str:
     """The whole assistant message: warning, answer with linked markers, and the cited sources."""
+    from bot.answer.claims import all_unsupported
+
     parts = []
     if a.mode == "passages":
         why = md_text(a.warning or "The LLM did not answer.")
         parts.append(f"> ⚠️ **Passages, not a generated answer.** {why}")
-    parts.append(linked(a.answer, i, len(a.sources)))
+    if all_unsupported(a.claims):
+        parts.append("> ⚠️ **The sources this answer cites do not support what it says.** Check the passages "
+                     "before relying on it.")
+    parts.append(checked(a, i))
     if a.mode == "generated" and a.warning:
         parts.append(f"*⚠️ {md_text(a.warning)}*")
     if a.citations:
-        lines = [f"- [[{c.n}]](#cite-{i}-{c.n}) {_meta(c.title, c.date, a.sources[c.n - 1].lang, c.doc_id)}"
+        lines = [f"- [[{c.n}]](#cite-{i}-{c.n}) {_meta(c.title, c.date, a.sources[c.n - 1].lang, c.doc_id, c.page)}"
                  for c in sorted(a.citations, key=lambda c: c.n)]
         parts.append("**Sources**\n\n" + "\n".join(lines))
     else:
@@ -66,7 +88,8 @@ def details_markdown(a: Answer, i: int) -> str:
         lines = []
         for j, s in others:
             snippet = " ".join(s.text.split())[:140]
-            lines.append(f"- [{_meta(s.title, s.date, s.lang, s.doc_id)}](#src-{i}-{j}) — {md_text(snippet)}…")
+            meta = _meta(s.title, s.date, s.lang, s.doc_id, s.page)
+            lines.append(f"- [{meta}](#src-{i}-{j}) — {md_text(snippet)}…")
         parts.append(f"**Other retrieved passages ({len(others)})**\n\n" + "\n".join(lines))
     timing = ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in a.timings.items())
     parts.append(f"*{md_text(a.model)} · {a.mode} · {timing}*")
@@ -91,6 +114,8 @@ def _highlight(text: str, quote: str) -> str:
 def _head(label: str, s: Source, corpus: str = "") -> str:
     rows = [("Date", s.date or "unknown"), ("Language", s.lang or "unknown"),
             ("File", f"{corpus.rstrip('/')}/{s.doc_id}" if corpus else s.doc_id)]
+    if s.page is not None:
+        rows.insert(0, ("Page", str(s.page)))
     dl = "".join(f"<dt>{k}</dt><dd>{html.escape(v)}</dd>" for k, v in rows)
     return (f'<div class="bot-src-title"><span class="bot-src-n">{html.escape(label)}</span> '
             f"{html.escape(s.title or s.doc_id)}</div><dl class=\"bot-src-meta\">{dl}</dl>")

@@ -22,9 +22,12 @@ MEAN_SCORES = {
     "answers.language": "in_language",
     "refusals.false_rate": "false_refusal",
     "refusals.hallucination_rate": "hallucinated",
-    "citations.precision": "citation_precision",
-    "citations.recall": "cites_gold",
-    "citations.uncited_share": "uncited",
+    "citations.claim_recall": "claim_recall",
+    "citations.claim_precision": "claim_precision",
+    "citations.uncited_claims": "uncited_claims",
+    "citations.doc_precision": "citation_precision",
+    "citations.cites_gold_doc": "cites_gold",
+    "citations.uncited_answers": "uncited",
     "judge.faithfulness": "judge_faithfulness",
     "judge.correctness": "judge_correctness",
 }
@@ -33,7 +36,8 @@ SCORE_NAMES = (*MEAN_SCORES, *LATENCY_SCORES)
 
 
 def lower_is_better(name: str) -> bool:
-    return name.startswith(("latency.", "refusals.")) or name == "citations.uncited_share"
+    return name.startswith(("latency.", "refusals.")) or name in ("citations.uncited_answers",
+                                                                   "citations.uncited_claims")
 
 
 def in_language(answer: str, lang: str) -> bool | None:
@@ -83,6 +87,22 @@ def citation_scores(cited: Sequence[tuple[str, str]], gold_docs: Sequence[str],
     """
     right = [doc in gold_docs or any(contains_quote(text, q) for q in evidence) for doc, text in cited]
     return (sum(right) / len(right) if right else None), any(right)
+
+
+def claim_scores(claims: Sequence) -> dict[str, float | None]:
+    """ALCE-style scores of one answer's checked claims (bot.types.Claim; eval/README.md defines them).
+
+    claim_recall: supported claims / claims (an uncited claim is unsupported); claim_precision: precise
+    citations / citations, a citation being precise when its claim is supported and it supports the claim
+    alone or the claim's other citations do not without it; uncited_claims: claims with no citation / claims.
+    All None for an answer without claims.
+    """
+    if not claims:
+        return {"claim_recall": None, "claim_precision": None, "uncited_claims": None}
+    cites = sum(len(c.citations) for c in claims)
+    return {"claim_recall": sum(c.supported is True for c in claims) / len(claims),
+            "claim_precision": sum(len(c.precise) for c in claims) / cites if cites else None,
+            "uncited_claims": sum(not c.citations for c in claims) / len(claims)}
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:

@@ -51,6 +51,8 @@ def score_item(bot, item: QAItem, retrieval_only: bool, judge: Judge | None, ref
                   "in_language": metrics.in_language(text, item.lang) if generated else None,
                   "false_refusal": refused if generated and item.answerable else None,
                   "hallucinated": (not refused) if generated and not item.answerable else None})
+        if generated and not refused and bot.settings.answer.check_claims:  # each claim against its citations
+            s.update(metrics.claim_scores(answer.claims))
         if item.answerable:
             cited = [(c.doc_id, answer.sources[c.n - 1].text) for c in cites]
             s["alias_match"] = metrics.is_correct(text, item.answers, item.all_answers, item.question, item.rivals,
@@ -78,6 +80,8 @@ def score_item(bot, item: QAItem, retrieval_only: bool, judge: Judge | None, ref
         "answer": answer.answer if answer else None, "mode": answer.mode if answer else "retrieval-only",
         "warning": answer.warning if answer else None,
         "citations": [{"n": c.n, "doc_id": c.doc_id, "chunk_id": c.chunk_id} for c in answer.citations]
+        if answer else [],
+        "claims": [{**c.to_json(), "precise": c.precise, "similarity": c.similarity} for c in answer.claims]
         if answer else [],
         "retrieved": [r.chunk_id for r in retrieved], "retrieved_docs": [r.doc_id for r in retrieved],
         "top_passage": top, "scores": s, "judge": reasons,

@@ -70,12 +70,13 @@ def decode_text(raw: bytes) -> str:
         from charset_normalizer import from_bytes
 
         matches = list(from_bytes(raw))
-        if not matches:
-            raise ValueError("binary or undecodable content: no text encoding fits it") from None
-        # Its first pick can be wrong on short texts (French cp1252 read as mac_latin2): among the cleanest
-        # decodings take the one that reads most like a language, cp1252 on a tie.
-        fit = [m for m in matches if m.chaos <= matches[0].chaos + 0.05]
-        text = str(max(fit, key=lambda m: (m.coherence, m.encoding == "cp1252")))
+        if matches:
+            # Its first pick can be wrong on short texts (French cp1252 read as mac_latin2): among the cleanest
+            # decodings take the one that reads most like a language, cp1252 on a tie.
+            fit = [m for m in matches if m.chaos <= matches[0].chaos + 0.05]
+            text = str(max(fit, key=lambda m: (m.coherence, m.encoding == "cp1252")))
+        else:  # UTF-8 with a few stray bytes stays readable; random bytes become mostly U+FFFD, refused below
+            text = raw.decode("utf-8", errors="replace")
     return check_text(text)
 
 
@@ -110,7 +111,8 @@ def check_text(text: str) -> str:
     """The text itself, or ValueError when it is binary data rather than writing."""
     controls = len(_CONTROL_RE.findall(text))
     if controls > max(3, MAX_CONTROL_SHARE * len(text)):
-        raise ValueError(f"binary content, not text ({100 * controls / len(text):.0f}% control characters)")
+        share = 100 * controls / len(text)
+        raise ValueError(f"binary content, not text ({share:.0f}% control or undecodable characters)")
     return text
 
 

@@ -58,7 +58,7 @@ def _walk_folder(root: Path, real_roots: list[Path], exts: set[str], follow: boo
             if entry.is_symlink():
                 target = Path(os.path.realpath(path))
                 if not follow and not _inside(target, real_roots):
-                    if path.suffix.lower() in exts or target.is_dir():
+                    if path.suffix.lower() in exts or not target.is_file():  # a folder, or nothing there now
                         out.skipped.append(f"{path}: a link out of the corpus folders (to {target}); set "
                                            f"ingest.follow_symlinks = true to read it")
                     continue

@@ -3,7 +3,7 @@
 Runs inside the parsing process (bot/ingest/worker.py), so a parser that hangs, crashes or eats memory on
 a hostile file costs that file only. Each reader raises ValueError with a one-line reason to skip a file.
 PDFs are read with pypdfium2 (Apache-2.0/BSD-3): as accurate as pypdf and pdfminer.six on the PDFs
-measured and 15-30x faster (bench/pdf_libs.py, bench/README.md).
+measured and 13-35x faster (bench/pdf_libs.py, bench/README.md).
 """
 from __future__ import annotations
 
@@ -35,8 +35,10 @@ def _pdf(path: Path) -> Parsed:
     try:
         for i in range(len(doc)):
             page = doc[i]
-            text = page.get_textpage().get_text_range()
-            pages.append((i + 1, clean_text(text, markup=False)[0]))
+            textpage = page.get_textpage()
+            pages.append((i + 1, clean_text(textpage.get_text_range(), markup=False)[0]))
+            textpage.close()  # page by page: a 2000-page PDF never holds all its pages open
+            page.close()
     finally:
         doc.close()
     if sum(len(t) for _, t in pages) < MIN_PDF_CHARS:

@@ -73,6 +73,8 @@ class Parser:
         except (EOFError, BrokenPipeError, OSError):
             code = self.close()
             raise ValueError(f"the parser died on it (exit code {code}); too large or a broken file?") from None
+        if reply.get("restart"):  # the process ends after this reply: wait for it, start anew next time
+            self.close()
         if "error" in reply:
             raise ValueError(reply["error"])
         return reply
@@ -110,8 +112,8 @@ def main() -> None:
     while (req := _recv(inp)) is not None:
         try:
             reply = parse_file(Path(req["path"])).to_json()
-        except MemoryError:
-            reply = {"error": "reading it needs more memory than ingest.parse_memory_mb allows"}
+        except MemoryError:  # a decompression bomb, or just too big: the next file gets a clean process
+            reply = {"error": "reading it needs more memory than ingest.parse_memory_mb allows", "restart": True}
         except RecursionError:
             reply = {"error": "its structure is nested too deeply to read"}
         except ValueError as exc:
@@ -119,6 +121,8 @@ def main() -> None:
         except Exception as exc:  # noqa: BLE001 - any parser failure is one skipped file
             reply = {"error": f"could not be read ({type(exc).__name__}: {str(exc)[:200]})".replace("\n", " ")}
         _send(out, reply)
+        if reply.get("restart"):
+            return
 
 
 if __name__ == "__main__":

@@ -13,23 +13,32 @@ _WORD_RE = re.compile(r"\w+", re.U)
 class BM25:
     """Okapi BM25 over an in-memory inverted index; ids are the chunk ids."""
 
-    def __init__(self, docs: list[tuple[str, str]], k1: float = 1.2, b: float = 0.75):
+    def __init__(self, docs: list[tuple[str, str]], k1: float = 1.2, b: float = 0.75,
+                 langs: list[str] | None = None):
         self.k1, self.b = k1, b
         self.ids = [d[0] for d in docs]
+        self.langs = langs or [""] * len(docs)  # each doc's language, for search(own_weight=...)
         self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.term_langs: dict[str, set[str]] = defaultdict(set)
         self.lengths: list[int] = []
         for i, (_, text) in enumerate(docs):
             counts = Counter(terms(text))
             self.lengths.append(sum(counts.values()))
             for term, tf in counts.items():
                 self.postings[term].append((i, tf))
+                self.term_langs[term].add(self.langs[i])
         self.avg = (sum(self.lengths) / len(self.lengths)) if self.lengths else 1.0
 
     def share(self, term: str) -> float:
         """The share of chunks that hold this (folded) term."""
         return len(self.postings.get(term, ())) / (len(self.ids) or 1)
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+    def search(self, query: str, k: int, lang: str = "", own_weight: float = 1.0) -> list[tuple[str, float]]:
+        """The k best docs. In docs written in the question's language `lang`, a term no other language's docs
+        hold counts `own_weight` times: an ordinary word matches only passages in the question's own
+        language, which pulls a question away from an answer written in another (names and numbers, found in
+        several languages, count in full). In a one-language collection every term is scaled alike, and
+        fused scores are shares of the best, so nothing changes there."""
         n = len(self.ids)
         scores: dict[int, float] = defaultdict(float)
         for term in set(terms(query)):
@@ -37,9 +46,11 @@ class BM25:
             if not plist:
                 continue
             idf = math.log(1 + (n - len(plist) + 0.5) / (len(plist) + 0.5))
+            own_only = lang and self.term_langs[term] == {lang}
             for i, tf in plist:
                 norm = tf + self.k1 * (1 - self.b + self.b * self.lengths[i] / self.avg)
-                scores[i] += idf * tf * (self.k1 + 1) / norm
+                weight = own_weight if own_only and self.langs[i] == lang else 1.0
+                scores[i] += weight * idf * tf * (self.k1 + 1) / norm
         best = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
         return [(self.ids[i], s) for i, s in best]
 

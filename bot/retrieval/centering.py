@@ -2,7 +2,9 @@
 
 Multilingual embedders place texts of one language close together whatever they say, so a Polish question
 pulls Polish passages first. Subtracting a per-language centroid, estimated from parallel off-topic
-reference sentences (bot/data/lang_reference.json), removes much of that pull (Libovický et al., 2020).
+reference sentences (bot/retrieval/data/lang_reference.json), removes much of that pull (Libovický et al.,
+2020). The reference covers a few languages only and is not the user's text, so the retriever also subtracts
+the collection's own per-language means at query time (`CollectionCentering`), for any language it holds.
 """
 from __future__ import annotations
 
@@ -72,3 +74,43 @@ class Centering:
         out = v - self.alpha * c
         out /= np.linalg.norm(out, axis=1, keepdims=True) + 1e-12
         return out.tolist()
+
+
+def language_means(vectors, langs: list[str]) -> dict[str, np.ndarray]:
+    """The mean vector of each language's rows, and under "" the mean of all rows ({} when there are none)."""
+    v = np.asarray(vectors, dtype=np.float64)
+    if not len(v):
+        return {}
+    labels = np.asarray(langs, dtype=object)
+    means = {lang: v[labels == lang].mean(axis=0) for lang in dict.fromkeys(langs)}
+    means[""] = v.mean(axis=0)
+    return means
+
+
+class CollectionCentering:
+    """The collection's per-language means of its stored sentence vectors, subtracted at query time.
+
+    A passage p of language L scores q·(p - b·m_L) = q·p - b·q·m_L: with b = 1, the question's mean score over
+    each language's sentences is zero, so no language is ahead because of what it is written in. The term is
+    one number per language and question, added to the stored vectors' scores, so nothing is re-embedded or
+    re-stored and Chroma's nearest-neighbour search still finds the candidates. The question itself is
+    centred on its own language's mean (the collection's mean when the collection lacks that language).
+    """
+
+    def __init__(self, means: dict[str, np.ndarray], chunk_langs: dict[str, str], strength: float):
+        self.means, self.chunk_langs, self.strength = means, chunk_langs, strength
+
+    def query(self, vector, lang: str) -> np.ndarray:
+        q = np.asarray(vector, dtype=np.float64)
+        if not self.strength or not self.means:
+            return q
+        q = q - self.strength * self.means.get(lang, self.means[""])
+        return q / (np.linalg.norm(q) + 1e-12)
+
+    def adjust(self, scores: dict[str, float], query) -> dict[str, float]:
+        """Chunk scores (best-sentence cosine against the centred query) less each chunk's language offset."""
+        if not self.strength or not self.means:
+            return scores
+        q = np.asarray(query, dtype=np.float64)
+        offset = {lang: self.strength * float(q @ m) for lang, m in self.means.items()}
+        return {cid: s - offset.get(self.chunk_langs.get(cid, ""), offset[""]) for cid, s in scores.items()}

@@ -8,7 +8,7 @@ import numpy as np
 from bot.config import Settings
 from bot.lang import question_lang
 from bot.retrieval.bm25 import BM25, without_common_words
-from bot.retrieval.centering import Centering
+from bot.retrieval.centering import Centering, CollectionCentering, language_means
 from bot.retrieval.store import Index
 from bot.types import Source
 
@@ -63,13 +63,36 @@ class Retriever:
         self.settings, self.index, self.embed, self.centering = settings, index, embed_model, centering
         self._bm25: BM25 | None = None
         self._bm25_version: int | None = None
+        self._langs: CollectionCentering | None = None
+        self._langs_version: int | None = None
 
     def _keyword(self) -> BM25:
         version = self.index.version()
         if self._bm25 is None or version != self._bm25_version:
             self._bm25_version = version
-            self._bm25 = BM25([(cid, text) for cid, text, _ in self.index.iter_chunks()])
+            chunks = list(self.index.iter_chunks())
+            self._bm25 = BM25([(cid, text) for cid, text, _ in chunks], langs=[m.get("lang") or "" for *_, m in chunks])
         return self._bm25
+
+    def _collection_centering(self) -> CollectionCentering:
+        """Per-language means of the stored sentence vectors, recomputed whenever the collection changes.
+
+        One pass over every stored vector, like the keyword index's pass over every chunk; without it the
+        reference centring leaves questions pulled to passages in their own language (measured on XQuAD's
+        mixed-language paragraphs: bench/README.md).
+        """
+        strength = self.settings.retrieval.collection_centering
+        version = self.index.version()
+        if self._langs is None or version != self._langs_version:
+            self._langs_version = version
+            doc_lang = {d: r.lang or "" for d, r in self.index.registry().items()} if strength else {}
+            chunk_langs, langs, vecs = {}, [], []
+            for cid, doc_id, vec in (self.index.sentence_vectors() if strength else ()):
+                chunk_langs[cid] = doc_lang.get(doc_id, "")
+                langs.append(chunk_langs[cid])
+                vecs.append(vec)
+            self._langs = CollectionCentering(language_means(vecs, langs), chunk_langs, strength)
+        return self._langs
 
     def query_vector(self, query: str) -> list[float]:
         """The question's vector, blended with that of the question without the collection's common words.
@@ -88,11 +111,10 @@ class Retriever:
             if stripped != query:
                 texts.append(stripped)
         vecs = [with_retries(lambda t=t: self.embed.get_query_embedding(t), self.settings) for t in texts]
-        vecs = np.asarray(self.centering.apply(vecs, [question_lang(query)] * len(vecs), "query"))
-        if len(vecs) == 1:
-            return vecs[0].tolist()
-        vec = (1 - cfg.common_word_weight) * vecs[0] + cfg.common_word_weight * vecs[1]
-        return (vec / (np.linalg.norm(vec) + 1e-12)).tolist()
+        lang = question_lang(query)
+        vecs = np.asarray(self.centering.apply(vecs, [lang] * len(vecs), "query"))
+        vec = vecs[0] if len(vecs) == 1 else (1 - cfg.common_word_weight) * vecs[0] + cfg.common_word_weight * vecs[1]
+        return self._collection_centering().query(vec / (np.linalg.norm(vec) + 1e-12), lang).tolist()
 
     def search(self, query: str, k: int | None = None) -> list[Source]:
         """The k best chunks for the query.
@@ -105,15 +127,18 @@ class Retriever:
         k = k or cfg.top_k
         n = max(cfg.candidates, k)
         vec = self.query_vector(query)
-        dense = dict(self.index.nearest_chunks(vec, n))
-        keyword = dict(self._keyword().search(query, n)) if cfg.keyword else {}
+        langs = self._collection_centering()
+        dense = langs.adjust(dict(self.index.nearest_chunks(vec, n)), vec)
+        keyword = dict(self._keyword().search(query, n, question_lang(query), cfg.own_language_keyword_weight)
+                       ) if cfg.keyword else {}
         if not keyword:
-            ranked = list(dense.items())  # nearest_chunks already returns them best first
+            ranked = sorted(dense.items(), key=lambda kv: -kv[1])
         elif cfg.fusion == "rrf":
-            ranked = fuse([(list(dense), cfg.dense_weight), (list(keyword), cfg.keyword_weight)])
+            ranked = fuse([(sorted(dense, key=lambda c: -dense[c]), cfg.dense_weight), (list(keyword), cfg.keyword_weight)])
         else:
             # Chunks only the keyword ranking found still get their true dense score, not a guess.
-            dense.update(self.index.chunk_similarities(vec, [cid for cid in keyword if cid not in dense]))
+            missing = [cid for cid in keyword if cid not in dense]
+            dense.update(langs.adjust(self.index.chunk_similarities(vec, missing), vec))
             ranked = combine(dense, keyword, cfg.dense_weight, cfg.keyword_weight)
         ranked = ranked[:k]
         texts = self.index.get_chunks([cid for cid, _ in ranked])
@@ -125,5 +150,5 @@ class Retriever:
             start, end = _offsets(meta)
             out.append(Source(rank=len(out) + 1, score=float(score), doc_id=meta.get("doc_id", ""), chunk_id=cid,
                               text=text, title=_none(meta.get("title")), date=_none(meta.get("date")),
-                              lang=_none(meta.get("lang")), start=start, end=end))
+                              lang=_none(meta.get("lang")), start=start, end=end, page=meta.get("page")))
         return out

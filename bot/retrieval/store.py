@@ -173,6 +173,18 @@ class Index:
                 break
             offset += PAGE
 
+    def sentence_vectors(self):
+        """(chunk_id, doc_id, vector) for every current sentence, page by page."""
+        offset = 0
+        while True:
+            page = self.sents.get(include=["metadatas", "embeddings"], limit=PAGE, offset=offset)
+            for meta, vec in zip(page["metadatas"], page["embeddings"]):
+                if meta and self.is_current(meta):
+                    yield meta["chunk_id"], meta["doc_id"], vec
+            if len(page["ids"]) < PAGE:
+                break
+            offset += PAGE
+
     def version(self) -> int:
         """Changes whenever any document is added, changed or removed (from the registry's content)."""
         self.registry()

@@ -1,0 +1,83 @@
+"""Benchmark (not a test): the time the claim check adds to an answer (Answer.trace.timings["check_s"]).
+
+Usage: .venv/bin/python bench/claims.py [--limit 148] [--claims 3] [--config config.toml]
+Ingests the seeds into a fresh temporary store, then asks every answerable question of eval/qa.jsonl through
+the real answer path (retrieval, sources cut to fit, the check) with the Ollama stand-in as the LLM. The
+stand-in answers with `--claims` sentences taken from the sources it was given, each cited, plus one uncited
+sentence: answers of the length the prompt asks for (one to four sentences). Prints p50/p95/max of the check.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def scripted(claims: int):
+    """A reply citing `claims` of the given sources by one of their sentences each, then an uncited sentence."""
+    from bot.lang import sentences
+
+    def reply(body: dict) -> str:
+        prompt = body["messages"][-1]["content"]
+        blocks = re.findall(r"(?ms)^\[(\d+)\][^\n]*\n(.*?)</source>", prompt)
+        out = []
+        for n, text in blocks[:claims]:
+            sents = [s for s in sentences(text.replace("…", " ")) if 5 <= len(s.split()) <= 40]
+            if sents:
+                out.append(f"{sents[0].rstrip('.')} [{n}].")
+        return " ".join(out + ["That is all the sources say."])
+
+    return reply
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--limit", type=int, default=0, help="questions (default: all answerable)")
+    ap.add_argument("--claims", type=int, default=3)
+    ap.add_argument("--config", default=str(ROOT / "config.toml"))
+    args = ap.parse_args()
+
+    from bot import Bot
+    from tests.ollama_standin import OllamaStandin
+
+    items = [json.loads(line) for line in (ROOT / "eval" / "qa.jsonl").open(encoding="utf-8")]
+    questions = [i["question"] for i in items if i.get("answers")]
+    questions = questions[: args.limit] if args.limit else questions
+    with tempfile.TemporaryDirectory() as tmp, OllamaStandin(models=("gemma3:4b",), reply=scripted(args.claims)) as llm:
+        bot = Bot.from_config(args.config, store={"path": str(Path(tmp) / "chroma")},
+                              llm={"host": llm.url, "provider": "ollama", "model": "gemma3:4b"})
+        bot.ingest()
+        bot.ask(questions[0])  # warm-up: models, word lists, CLDR data load once per process
+        checks, counts, flagged = [], [], 0
+        t0 = time.perf_counter()
+        for q in questions:
+            a = bot.ask(q)
+            checks.append(a.trace.timings["check_s"])
+            counts.append(len(a.claims))
+            flagged += sum(c.supported is False for c in a.claims)
+        wall = time.perf_counter() - t0
+    ms = [1000 * x for x in checks]
+    print(f"claim check on {len(ms)} answers ({sum(counts)} claims, {sum(counts) / len(counts):.1f} per answer, "
+          f"{flagged} not supported); {os.cpu_count()} cores; {wall:.1f} s in all")
+    print(f"  check_s per answer: p50 {percentile(ms, 0.5):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms, "
+          f"max {max(ms):.0f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

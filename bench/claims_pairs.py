@@ -1,0 +1,97 @@
+"""The claim checker against hand labels: export an eval run's claim/citation pairs to label, then score them.
+
+Usage:
+  .venv/bin/python bench/claims_pairs.py export RUN_DIR OUT.jsonl   # pairs with the passage text, label null
+  .venv/bin/python bench/claims_pairs.py score eval/claims_labelled.jsonl
+
+`export` replays each generated answer of the run through the real answer path (the Ollama stand-in repeats
+the saved answer), so the passages are exactly the sources the model was given (retrieval and the cut to
+fit are deterministic), and records the checker's verdict for the claim (all its citations) and for the pair
+(this citation alone). A labeller fills in `label` ("supported" / "unsupported": does this passage say the
+claim?) and `claim_label` (do all the claim's passages together say it?). `score` prints the checker's
+precision and recall at finding unsupported claims and pairs: recall = unsupported ones it flags / all
+unsupported ones; precision = flagged ones that are unsupported / flagged ones; and how many supported
+ones it flags.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def export(run: Path, out: Path) -> None:
+    from bot import Bot
+    from bot.answer.support import Vectors, check_claims
+    from bot.types import Claim
+    from tests.ollama_standin import OllamaStandin
+
+    rows = [json.loads(x) for x in (run / "results.jsonl").open(encoding="utf-8")]
+    summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+    replies: dict[str, str] = {}
+    with OllamaStandin(models=("gemma3:4b",), reply=lambda body: replies["now"]) as llm, \
+            out.open("w", encoding="utf-8") as f:
+        cfg = summary["config"]
+        bot = Bot.from_config(None, store=cfg["store"], retrieval=cfg["retrieval"],
+                              llm={"host": llm.url, "provider": "ollama", "model": "gemma3:4b",
+                                   "context_window": cfg["llm"]["context_window"],
+                                   "max_tokens": cfg["llm"]["max_tokens"]})
+        for r in rows:
+            if r["mode"] != "generated" or not r["answer"]:
+                continue
+            replies["now"] = r["answer"]
+            a = bot.ask(r["question"])
+            vectors = Vectors(bot._embedder(), bot._centering, bot._index)
+            for k, c in enumerate(a.claims):
+                for n in c.citations:
+                    alone = check_claims([Claim(c.text, [n])], a.sources, vectors,
+                                         bot.settings.answer.claim_similarity)[0]
+                    f.write(json.dumps({
+                        "id": f"{r['id']}-c{k}-n{n}", "question": r["question"], "lang": r["lang"],
+                        "claim": c.text, "citations": c.citations, "n": n, "passage": a.sources[n - 1].text,
+                        "doc_id": a.sources[n - 1].doc_id, "date": a.sources[n - 1].date,
+                        "checker_claim": c.supported, "checker_pair": alone.supported, "checker_reason": alone.reason,
+                        "label": None, "claim_label": None, "note": ""}, ensure_ascii=False) + "\n")
+
+
+def _pr(pairs: list[tuple[bool, bool]], what: str) -> None:
+    """pairs of (truly unsupported, flagged)."""
+    unsup = sum(u for u, _ in pairs)
+    flagged = sum(f for _, f in pairs)
+    hit = sum(u and f for u, f in pairs)
+    sup = len(pairs) - unsup
+    false_flags = sum(f and not u for u, f in pairs)
+    print(f"{what}: {len(pairs)} labelled, {unsup} unsupported; checker flags {flagged}: "
+          f"recall {hit}/{unsup} = {hit / unsup if unsup else float('nan'):.2f}, "
+          f"precision {hit}/{flagged} = {hit / flagged if flagged else float('nan'):.2f}; "
+          f"supported ones flagged {false_flags}/{sup} = {false_flags / sup if sup else float('nan'):.2f}")
+
+
+def score(path: Path) -> None:
+    rows = [json.loads(x) for x in path.open(encoding="utf-8") if x.strip()]
+    pairs = [(r["label"] == "unsupported", r["checker_pair"] is False) for r in rows if r.get("label")]
+    _pr(pairs, "pairs (claim, one citation)")
+    claims = {}
+    for r in rows:
+        if r.get("claim_label"):
+            claims[r["id"].rsplit("-n", 1)[0]] = (r["claim_label"] == "unsupported", r["checker_claim"] is False)
+    _pr(list(claims.values()), "claims (all their citations)")
+    by_lang: dict[str, list] = {}
+    for r in rows:
+        if r.get("label"):
+            by_lang.setdefault(r["lang"], []).append((r["label"] == "unsupported", r["checker_pair"] is False))
+    for lang, p in sorted(by_lang.items()):
+        _pr(p, f"  pairs, {lang}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "export":
+        export(Path(sys.argv[2]), Path(sys.argv[3]))
+    elif len(sys.argv) == 3 and sys.argv[1] == "score":
+        score(Path(sys.argv[2]))
+    else:
+        print(__doc__)
+        raise SystemExit(2)

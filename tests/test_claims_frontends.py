@@ -1,0 +1,74 @@
+"""Claims in every front end: /api/ask (JSON and its `answer` event), /v1 (message and final chunk), the CLI's
+plain output and the chat's Markdown. The LLM is the Ollama stand-in answering one supported claim and the
+invented Merkel claim; the passages are the real seeds."""
+from __future__ import annotations
+
+import json
+
+from fastapi.testclient import TestClient
+
+from bot import Bot
+from bot.apps.server import create_app
+from bot.apps.ui_render import answer_markdown
+from bot.types import Answer, Claim
+from tests.conftest import run_cli
+from tests.test_claims import _cite_the_date
+from tests.test_http_contract import data_lines, sse_events
+
+QUESTION = "Wann reiste Tokajew nach Moskau?"
+REPLY = "Tokajew reiste am 28. November nach Moskau [{n}]. Dort traf er Angela Merkel [{n}]."
+
+
+def _verdicts(claims: list[dict]) -> list[bool | None]:
+    return [c["supported"] for c in claims]
+
+
+def test_api_and_v1_carry_the_claims(seeded_config, ollama):
+    ollama.reply = _cite_the_date(REPLY)
+    client = TestClient(create_app(Bot.from_config(seeded_config(llm={"host": ollama.url})), ui=False))
+    # 1: the date and place are in the cited German passage; 2: Merkel is in no source
+    body = client.post("/api/ask", json={"question": QUESTION}).json()
+    assert _verdicts(body["claims"]) == [True, False]
+    with client.stream("POST", "/api/ask", json={"question": QUESTION, "stream": True}) as r:
+        answer = [data for name, data in sse_events(r) if name == "answer"]
+    assert len(answer) == 1 and _verdicts(answer[0]["claims"]) == [True, False]
+
+    msg = {"model": "bot", "messages": [{"role": "user", "content": QUESTION}]}
+    reply = client.post("/v1/chat/completions", json=msg).json()
+    assert _verdicts(reply["choices"][0]["message"]["claims"]) == [True, False]
+    with client.stream("POST", "/v1/chat/completions", json={**msg, "stream": True}) as r:
+        chunks = [d for d in data_lines(r) if d != "[DONE]"]
+    final = [c for c in chunks if c["choices"] and c["choices"][0]["finish_reason"] == "stop"]
+    assert len(final) == 1 and _verdicts(final[0]["choices"][0]["delta"]["claims"]) == [True, False]
+
+
+def test_cli_plain_output_marks_the_unsupported_claim(seeded_config, ollama):
+    ollama.reply = _cite_the_date(REPLY)
+    cfg = seeded_config(llm={"host": ollama.url})
+    out = run_cli("ask", QUESTION, config=cfg)
+    assert out.returncode == 0, out.stderr
+    marked = [line for line in out.stdout.splitlines() if line.strip().startswith("✗")]
+    assert len(marked) == 1 and "Angela Merkel" in marked[0] and "not in" in marked[0], out.stdout
+    assert "Not supported by the cited sources:" in out.stdout
+    as_json = json.loads(run_cli("ask", "--json", QUESTION, config=cfg).stdout)
+    assert _verdicts(as_json["claims"]) == [True, False]
+
+
+def _answer(claims: list[Claim], text: str) -> Answer:
+    return Answer(question="q", answer=text, citations=[], sources=[], model="m", mode="generated", warning=None,
+                  timings={}, claims=claims)
+
+
+def test_chat_markdown_marks_unsupported_claims_with_the_reason():
+    text = "Tokajew reiste nach Moskau [1]. Dort traf er Angela Merkel [1]."
+    claims = [Claim("Tokajew reiste nach Moskau [1].", [1], True),
+              Claim("Dort traf er Angela Merkel [1].", [1], False, reason='not in [1]: Angela "Merkel"')]
+    md = answer_markdown(_answer(claims, text), 0)
+    # the warning link follows the Merkel claim only; its title (the hover text) is the reason
+    assert md.count("⚠ not in the source") == 1
+    assert md.index("Merkel") < md.index("⚠ not in the source") and "(#cite-0-1 \"not in [1]: Angela 'Merkel'\")" in md
+    assert "do not support" not in md  # one claim is supported: no warning above the answer
+
+    claims[0].supported, claims[0].reason = False, "not in [1]: 28 November"
+    md = answer_markdown(_answer(claims, text), 0)
+    assert md.count("⚠ not in the source") == 2 and md.index("do not support") < md.index("Tokajew")
