@@ -7,7 +7,7 @@ Usage:
 `export` replays each generated answer of the run through the real answer path (the Ollama stand-in repeats
 the saved answer), so the passages are exactly the sources the model was given (retrieval and the cut to
 fit are deterministic), and records the checker's verdict for the claim (all its citations) and for the pair
-(this citation alone). A labeller fills in `label` ("supported" / "unsupported": does this passage say the
+(this citation alone), for every source given with the answer, cited or not (`cited`). A labeller fills in `label` ("supported" / "unsupported": does this passage say the
 claim?) and `claim_label` (do all the claim's passages together say it?). `score` prints the checker's
 precision and recall at finding unsupported claims and pairs: recall = unsupported ones it flags / all
 unsupported ones; precision = flagged ones that are unsupported / flagged ones; and how many supported
@@ -46,14 +46,20 @@ def export(run: Path, out: Path) -> None:
             a = bot.ask(r["question"])
             vectors = Vectors(bot._embedder(), bot._centering, bot._index)
             for k, c in enumerate(a.claims):
-                for n in c.citations:
+                if not c.citations:
+                    continue
+                # every given source, not only the cited ones: a source the model did not cite is a
+                # counterfactual citation, which the checker must reject unless it says the claim too
+                for n in range(1, len(a.sources) + 1):
                     alone = check_claims([Claim(c.text, [n])], a.sources, vectors,
                                          bot.settings.answer.claim_similarity)[0]
                     f.write(json.dumps({
                         "id": f"{r['id']}-c{k}-n{n}", "question": r["question"], "lang": r["lang"],
-                        "claim": c.text, "citations": c.citations, "n": n, "passage": a.sources[n - 1].text,
+                        "claim": c.text, "citations": c.citations, "n": n, "cited": n in c.citations,
+                        "passage": a.sources[n - 1].text,
                         "doc_id": a.sources[n - 1].doc_id, "date": a.sources[n - 1].date,
                         "checker_claim": c.supported, "checker_pair": alone.supported, "checker_reason": alone.reason,
+                        "similarity": alone.similarity,
                         "label": None, "claim_label": None, "note": ""}, ensure_ascii=False) + "\n")
 
 

@@ -35,20 +35,24 @@ def prompt_text() -> str:
 
 
 def measure(path: Path, n_prompt: int, n_gen: int, reps: int, threads: int) -> dict:
+    import llama_cpp
     import numpy as np
     from llama_cpp import Llama
 
-    llm = Llama(model_path=str(path), n_ctx=n_prompt + n_gen + 8, n_batch=512, n_threads=threads,
+    n_ctx = -(-(n_prompt + n_gen + 8) // 256) * 256  # llama.cpp pads the context to a multiple of 256
+    llm = Llama(model_path=str(path), n_ctx=n_ctx, n_batch=512, n_threads=threads,
                 n_threads_batch=threads, verbose=False)
     tokens = llm.tokenize(prompt_text().encode("utf-8"), add_bos=True)[:n_prompt]
+    vocab = llm.n_vocab()
     prompt_s, gen_s = [], []
     for _ in range(reps + 1):  # the first run warms caches and is not counted
         llm.reset()
         t0 = time.perf_counter()
         llm.eval(tokens)
         t1 = time.perf_counter()
-        for _ in range(n_gen):
-            llm.eval([int(np.argmax(llm.scores[llm.n_tokens - 1]))])
+        for _ in range(n_gen):  # greedy: the last position's logits, read from llama.cpp itself
+            logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(vocab,))
+            llm.eval([int(np.argmax(logits))])
         t2 = time.perf_counter()
         prompt_s.append(t1 - t0)
         gen_s.append(t2 - t1)

@@ -3,7 +3,7 @@
 Usage:
   .venv/bin/python bench/xquad.py --corpus ../shared/xquad/corpus --store /tmp/xquad-store \\
       --qa ../shared/xquad/qa_cross.jsonl ../shared/xquad/qa_same.jsonl [--config config.toml] \\
-      [--set retrieval.keyword=false ...] [-k 10]
+      [--set retrieval.keyword=false ...] [--against retrieval.collection_centering=0 ...] [-k 10]
 
 Ingests the corpus folder into a scratch Chroma store under --store (the shipped index is untouched), then runs
 every question of each Q&A file (the eval format, `eval/README.md`) through `Bot.search` and prints, per file
@@ -73,6 +73,38 @@ def scores(ranks: list[int | None]) -> dict:
             "mrr": sum(1 / r for r in ranks if r) / n}
 
 
+def run_questions(bots: dict, sets: list, k: int) -> tuple[dict, dict]:
+    """Every question through every bot, alternating which goes first so that they share the load fairly."""
+    rows: dict = {name: [] for name in bots}
+    lat: dict = {name: [] for name in bots}
+    n = 0
+    for set_name, items in sets:
+        for item in items:
+            order = list(bots.items()) if n % 2 == 0 else list(bots.items())[::-1]
+            n += 1
+            for name, bot in order:
+                t = time.perf_counter()
+                results = bot.search(item.question, k=k)
+                lat[name].append(time.perf_counter() - t)
+                rows[name].append({"set": set_name, "id": item.id, "lang": item.lang, "question": item.question,
+                                   "gold": list(item.gold_docs),
+                                   "rank": gold_rank([r.doc_id for r in results], set(item.gold_docs)),
+                                   "top": [r.doc_id for r in results[:5]]})
+    return rows, lat
+
+
+def print_table(title: str, rows: list[dict], lat: list[float], k: int) -> None:
+    print(f"{title}\n\n| set | lang | n | hit@1 | hit@5 | MRR@{k} |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name in dict.fromkeys(r["set"] for r in rows):
+        mine = [r for r in rows if r["set"] == name]
+        for lang in sorted({r["lang"] for r in mine}) + ["all"]:
+            s = scores([r["rank"] for r in mine if lang == "all" or r["lang"] == lang])
+            print(f"| {name} | {lang} | {s['n']} | {s['hit@1']:.3f} | {s['hit@5']:.3f} | {s['mrr']:.3f} |")
+    print(f"\nsearch latency over {len(lat)} questions: p50 {percentile(lat, 0.5) * 1000:.1f} ms, "
+          f"p95 {percentile(lat, 0.95) * 1000:.1f} ms\n")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", required=True, help="the collection's folder")
@@ -81,52 +113,54 @@ def main() -> int:
     ap.add_argument("--config", default=str(ROOT / "config.toml"))
     ap.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                     help="override a setting, e.g. retrieval.keyword=false (repeatable)")
+    ap.add_argument("--against", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                    help="also run a second configuration (these overrides on top of --set) on the same store, "
+                         "question by question in turn with the first, so both latencies see the same load; "
+                         "only settings that do not change what ingest writes (repeatable)")
     ap.add_argument("-k", type=int, default=10, help="results per question; MRR counts ranks up to k")
     ap.add_argument("--json", help="also write per-question ranks to this file")
     args = ap.parse_args()
 
     from bot import Bot
     from bot.config import load_settings
+    from bot.errors import BotError
     from bot.evaluation.qaset import load_qa
 
     corpus = Path(args.corpus).resolve()
     overrides = parse_set(args.set)
-    settings = load_settings(args.config, **overrides)
-    store = Path(args.store).resolve() / ingest_key(settings)
-    overrides.setdefault("store", {}).update({"path": str(store), "url": ""})
-    overrides.setdefault("corpus", {})["paths"] = [str(corpus)]
-    bot = Bot.from_config(args.config, **overrides)
-    sets = [(Path(p).name, [i for i in load_qa(p, corpus) if i.answerable]) for p in args.qa]
+    against = parse_set(args.set)
+    for section, values in parse_set(args.against).items():
+        against.setdefault(section, {}).update(values)
+    try:
+        settings = load_settings(args.config, **overrides)
+        key = ingest_key(settings)
+        if args.against and ingest_key(load_settings(args.config, **against)) != key:
+            raise BotError("--against changes what ingest writes; compare such settings in two separate runs")
+        sets = [(Path(p).name, [i for i in load_qa(p, corpus) if i.answerable]) for p in args.qa]
+    except BotError as e:
+        raise SystemExit(f"error: {e}") from None
+    store = Path(args.store).resolve() / key
+    bots = {}
+    for name, extra in [("main", overrides)] + ([("against", against)] if args.against else []):
+        extra.setdefault("store", {}).update({"path": str(store), "url": ""})
+        extra.setdefault("corpus", {})["paths"] = [str(corpus)]
+        bots[name] = Bot.from_config(args.config, **extra)
 
     t0 = time.perf_counter()
-    summary = bot.ingest()
+    summary = bots["main"].ingest()
     print(f"ingest into {store}: {summary.added} added, {summary.chunks_written} chunks written, "
           f"{time.perf_counter() - t0:.1f} s", file=sys.stderr)
-    bot.search("warm-up")
+    for bot in bots.values():
+        bot.search("warm-up")
 
-    rows, lat = [], []
-    for name, items in sets:
-        for item in items:
-            t = time.perf_counter()
-            results = bot.search(item.question, k=args.k)
-            lat.append(time.perf_counter() - t)
-            rows.append({"set": name, "id": item.id, "lang": item.lang, "question": item.question,
-                         "gold": list(item.gold_docs),
-                         "rank": gold_rank([r.doc_id for r in results], set(item.gold_docs)),
-                         "top": [r.doc_id for r in results[:5]]})
-
-    print(f"| set | lang | n | hit@1 | hit@5 | MRR@{args.k} |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for name, _ in sets:
-        mine = [r for r in rows if r["set"] == name]
-        for lang in sorted({r["lang"] for r in mine}) + ["all"]:
-            s = scores([r["rank"] for r in mine if lang == "all" or r["lang"] == lang])
-            print(f"| {name} | {lang} | {s['n']} | {s['hit@1']:.3f} | {s['hit@5']:.3f} | {s['mrr']:.3f} |")
-    print(f"search latency over {len(lat)} questions: p50 {percentile(lat, 0.5) * 1000:.1f} ms, "
-          f"p95 {percentile(lat, 0.95) * 1000:.1f} ms")
+    rows, lat = run_questions(bots, sets, args.k)
+    print_table("settings: config" + "".join(f" {s}" for s in args.set), rows["main"], lat["main"], args.k)
+    if args.against:
+        print_table("against: config" + "".join(f" {s}" for s in args.set + args.against), rows["against"],
+                    lat["against"], args.k)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
-            for r in rows:
+            for r in rows["main"]:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
     return 0
 

@@ -214,3 +214,15 @@ def test_claim_scores_by_hand():
     only_uncited = claim_scores([Claim("c.", [], None)])
     assert only_uncited == {"claim_recall": 0.0, "claim_precision": None, "uncited_claims": 1.0}
     assert claim_scores([]) == {"claim_recall": None, "claim_precision": None, "uncited_claims": None}
+
+
+def test_an_article_is_no_number(vectors):
+    # seeds/002: "en ... allianse sammensatt av seks ... stater", "ba Tokajev om en slutt": Norwegian "en" is the
+    # article as well as one; read as 1 it would make "seks" look like a number the source gives for another thing
+    passage = ("I forrige uke under et toppmøte i Den kollektive sikkerhetspakten (CSTO), en russisk-ledet militær "
+               "allianse sammensatt av seks post-sovjetiske stater, ba Tokajev om en slutt på krigen i Ukraina.")
+    answer = "CSTO består av seks post-sovjetiske stater [1]. CSTO består av syv post-sovjetiske stater [1]."
+    got = verdicts(vectors, answer, [source(passage, "no")], "no")
+    assert got[0] == (True, None)
+    # syv = 7 is nowhere (num2words spells 7 "syv"; the other bokmål form "sju" is not known to it)
+    assert got[1][0] is False and "7" in got[1][1]

@@ -115,3 +115,14 @@ def test_docx_paragraphs_and_tables_are_searchable(formats):
     assert "Lesesaal Ausbau | 48000 Kronen" in doc.text
     hit = bot.search("Wie viel kostet der Ausbau des Lesesaals?", k=3)[0]
     assert hit.doc_id == "protokoll.docx" and hit.page is None and "48000 Kronen" in hit.text
+
+
+def test_words_pdfium_marks_as_cut_at_a_line_end_are_joined():
+    """pdfium puts U+FFFE where a line break cut a word at a hyphen (seen in the TeX manual libtasn1.pdf and in
+    fpdf2's justified columns): hyphenation goes, a compound's own hyphen stays."""
+    from bot.ingest.readers import _pdf_page_text
+
+    assert _pdf_page_text("Encoding Rules (DER) manip\ufffeulation.\r\nCopyright") == \
+        "Encoding Rules (DER) manipulation.\nCopyright"
+    assert _pdf_page_text("Die Kasachische Nachrichten\ufffeAgentur berichtet") == \
+        "Die Kasachische Nachrichten-Agentur berichtet"

@@ -16,6 +16,7 @@ import pytest
 
 from bot import Bot
 from bot.config import load_settings
+from bot.errors import BotError
 from bot.ingest.chunking import SEGMENT_CHARS, chunk_nodes, segments
 from bot.ingest.clean import decode_text
 from tests.conftest import ROOT, SEEDS, run_cli, write_config
@@ -280,3 +281,17 @@ def test_the_cli_prints_each_skip_and_warning_on_one_line(seeded_config, tmp_pat
            "ingest.follow_symlinks = true to read it" in lines
     assert sum(line.startswith("warning: ") and "could not be read" in line for line in lines) == 2
     assert "Traceback" not in out.stderr and out.stdout.startswith("files seen 5, added 0, updated 0, unchanged 5")
+
+
+def test_a_corpus_folder_that_is_gone_keeps_its_documents_a_new_one_is_an_error(corpus_bot, tmp_path):
+    make, corpus = corpus_bot
+    assert make().ingest().unchanged == 5  # the records now point at this folder
+    corpus.rename(tmp_path / "unmounted")
+    bot = make()
+    summary = bot.ingest()
+    assert (summary.files_seen, summary.removed, summary.kept) == (0, 0, 5)
+    assert summary.warnings == [f"{corpus}: folder not found (a drive not mounted?); the documents indexed from it "
+                                "are kept"]
+    assert doc_ids(bot) == SEED_IDS
+    with pytest.raises(BotError, match="does not exist: give an existing folder"):
+        make(corpus={"paths": [str(tmp_path / "never-there")]}).ingest()

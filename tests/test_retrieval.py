@@ -101,6 +101,19 @@ def test_fold_maps_transliterations_of_tokayev_to_one_stem():
     assert fold("Putin") != fold("Tokajew")
 
 
+def test_fold_joins_latin_spellings_and_transliterated_cyrillic():
+    """Cyrillic is transliterated first (unidecode: Каролина -> karolina), then c/q -> k, ph -> f, th -> t and
+    sh -> s (after sch/zh -> sh): Варшава -> varshava -> varsava, Warszawa -> varszava -> varssava -> varsava
+    (z -> s, doubled letters once), Warsaw -> varsav; all cut to 5 letters."""
+    assert fold("Carolina") == fold("Karolina") == fold("Каролина") == "karol"
+    assert fold("Philadelphia") == fold("Filadelfia") == fold("Филадельфия") == "filad"
+    assert fold("Thomas") == fold("Tomas") == fold("Томас") == "tomas"
+    assert fold("Варшава") == fold("Warszawa") == fold("Warsaw") == "varsa"
+    assert fold("Quelle") == "kuele"  # q -> k: one letter-for-letter fold, "u" stays
+    assert fold("Chekhov") == fold("Чехов") == "hehov"  # kh, ch -> h come first, so ch never becomes k
+    assert fold("Carolina") != fold("Carlos")  # karol vs karlo: still the first 5 letters
+
+
 def test_bm25_known_answer_on_a_toy_corpus():
     """Query "Tokayev Astana" over three docs (words of 2 letters or fewer and stopwords are not indexed):
 

@@ -16,6 +16,7 @@ from bot.lang import fold, stopwords
 
 _TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?\.?|[^\W\d_]+(?:-[^\W\d_]+)*", re.U)
 _YEARS = range(1800, 2101)
+_fold = lru_cache(maxsize=65536)(fold)  # passages repeat their words
 
 
 def _babel_locale(lang: str):
@@ -88,16 +89,26 @@ def _number(tok: str) -> float | None:
     return float(t.replace(",", "."))
 
 
+@lru_cache(maxsize=64)
+def _months(langs: tuple[str, ...]) -> tuple[dict[str, int], dict[str, tuple[tuple[str, int], ...]]]:
+    """The month names of several languages: exact forms, and stems by their first three letters."""
+    exact: dict[str, int] = {}
+    stems: dict[str, list[tuple[str, int]]] = {}
+    for lang in langs:
+        ex, st = month_names(lang)
+        for w, m in ex.items():
+            exact.setdefault(w, m)
+        for stem, m in st:
+            stems.setdefault(stem[:3], []).append((stem, m))
+    return exact, {k: tuple(v) for k, v in stems.items()}
+
+
 def _month(word: str, langs: tuple[str, ...]) -> int | None:
     w = _norm(word)
-    for lang in langs:
-        exact, stems = month_names(lang)
-        if w in exact:
-            return exact[w]
-        for stem, m in stems:
-            if w.startswith(stem):
-                return m
-    return None
+    exact, stems = _months(langs)
+    if w in exact:
+        return exact[w]
+    return next((m for stem, m in stems.get(w[:3], ()) if w.startswith(stem)), None)
 
 
 def _day(tok: str) -> int | None:
@@ -109,8 +120,8 @@ def extract(text: str, langs: tuple[str, ...], claim: bool, lang: str | None = N
     """The facts of a claim (claim=True: its names too) or the index of a passage to look them up in.
 
     `langs` are the languages whose month and number words count; `lang` is the claim's own language (for
-    telling names from nouns, and its number words: "one"/"ein"/"en" are articles too, so a claim's count
-    starts at two).
+    telling names from nouns, and its number words). "one"/"ein"/"en" are articles too, so number words
+    count from two, in claims and passages alike.
     """
     toks = [(m.group(), m.start()) for m in _TOKEN_RE.finditer(text)]
     f = Facts()
@@ -152,15 +163,15 @@ def extract(text: str, langs: tuple[str, ...], claim: bool, lang: str | None = N
             f.numbers.add(n)
             continue
         w = _norm(tok)
-        if w in numwords and (not claim or numwords[w] >= 2):
+        if w in numwords and numwords[w] >= 2:  # one is an article too: "en", "ein", "a"
             f.numbers.add(float(numwords[w]))
             continue
         if not claim:
             for part in tok.split("-"):
-                f.stems.add(fold(part))
+                f.stems.add(_fold(part))
                 f.words.add(full_fold(part))
                 if part[:1].isupper():
-                    f.prefixes.add(fold(part)[:4])
+                    f.prefixes.add(_fold(part)[:4])
                     f.capitals.add(_norm(part))
             continue
         if not tok[:1].isupper() or tok.lower() in stop or w in stop:

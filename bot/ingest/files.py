@@ -79,14 +79,23 @@ def _walk_folder(root: Path, real_roots: list[Path], exts: set[str], follow: boo
         stack.extend(reversed(subfolders))
 
 
-def find_files(roots: list[Path], extensions: tuple[str, ...], follow_symlinks: bool = False) -> Listing:
-    """The files to ingest under the given folders (or the given files), hidden ones left out."""
+def find_files(roots: list[Path], extensions: tuple[str, ...], follow_symlinks: bool = False,
+               indexed: set[Path] | frozenset = frozenset()) -> Listing:
+    """The files to ingest under the given folders (or the given files), hidden ones left out.
+
+    A folder that is gone is an error, unless documents were indexed from it (`indexed`): then it is most
+    likely a drive not mounted now, and it is reported like a folder that could not be read."""
     out = Listing()
     exts = {e.lower() for e in extensions}
     real_roots = [Path(os.path.realpath(r)) for r in roots]
     for root in roots:
         if not root.exists():
-            raise BotError(f"{root} does not exist: give an existing folder or file to ingest")
+            if root not in indexed:
+                raise BotError(f"{root} does not exist: give an existing folder or file to ingest")
+            out.unread.append((root, ""))
+            out.warnings.append(f"{root}: folder not found (a drive not mounted?); the documents indexed from it "
+                                f"are kept")
+            continue
         if root.is_file():
             out.files.append((root.parent, root))
         else:

@@ -66,7 +66,8 @@ def read_document(parser: Parser, path: Path, max_mb: float) -> Document:
     digest = hashlib.sha256(text.encode("utf-8"))
     if any(page is not None for page, _ in pages):  # the same text broken into other pages is another version
         digest.update(repr([(p, len(t)) for p, t in pages]).encode())
-    return Document(text, pages, make_title(text), parsed["date"], detect_lang(text), digest.hexdigest())
+    # detect_lang reads the first 5000 characters; handing it all of a large text would list all its words
+    return Document(text, pages, make_title(text), parsed["date"], detect_lang(text[:20_000]), digest.hexdigest())
 
 
 def ingest(settings: Settings, index: Index, embed_model, vector_store, centering: Centering,
@@ -76,10 +77,11 @@ def ingest(settings: Settings, index: Index, embed_model, vector_store, centerin
 
     t0 = time.perf_counter()
     roots = [p.resolve() for p in paths] if paths else settings.corpus_paths
-    listing = find_files(roots, settings.corpus.extensions, settings.ingest.follow_symlinks)
+    registry = index.registry()
+    listing = find_files(roots, settings.corpus.extensions, settings.ingest.follow_symlinks,
+                         indexed={Path(rec.corpus) for rec in registry.values()})
     summary = IngestSummary(files_seen=len(listing.files), skipped=list(listing.skipped),
                             warnings=list(listing.warnings))
-    registry = index.registry()
     seen: set[str] = set()
     cfg = settings.ingest
 

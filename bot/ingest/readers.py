@@ -7,12 +7,21 @@ measured and 13-35x faster (bench/pdf_libs.py, bench/README.md).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.ingest.clean import check_words, clean_text, read_text
+from bot.ingest.clean import CONTROL_RE, check_words, clean_text, read_text
 
 MIN_PDF_CHARS = 20  # a PDF with less text than this in all its pages is a scan (or empty)
+_BROKEN_WORD_RE = re.compile("\ufffe\\s*")  # pdfium's mark where a line break cut a word at a hyphen
+
+
+def _pdf_page_text(text: str) -> str:
+    """Words cut at a line end joined again: "manip-/ulation" is one word, "Nachrichten-/Agentur" keeps its
+    hyphen (a capital after it: a compound, not hyphenation); control characters dropped."""
+    text = _BROKEN_WORD_RE.sub(lambda m: "-" if text[m.end():m.end() + 1].isupper() else "", text)
+    return clean_text(CONTROL_RE.sub("", text), markup=False)[0]
 
 
 @dataclass
@@ -36,7 +45,7 @@ def _pdf(path: Path) -> Parsed:
         for i in range(len(doc)):
             page = doc[i]
             textpage = page.get_textpage()
-            pages.append((i + 1, clean_text(textpage.get_text_range(), markup=False)[0]))
+            pages.append((i + 1, _pdf_page_text(textpage.get_text_range())))
             textpage.close()  # page by page: a 2000-page PDF never holds all its pages open
             page.close()
     finally:

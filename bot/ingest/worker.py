@@ -20,7 +20,8 @@ _HEADER = struct.Struct(">Q")
 
 
 def _send(stream, obj: dict) -> None:
-    data = json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    # "replace": a lone surrogate a parser let through (broken PDF text) becomes "?" instead of failing the file
+    data = json.dumps(obj, ensure_ascii=False).encode("utf-8", "replace")
     stream.write(_HEADER.pack(len(data)) + data)
     stream.flush()
 

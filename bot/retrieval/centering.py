@@ -77,7 +77,10 @@ class Centering:
 
 
 def language_means(vectors, langs: list[str]) -> dict[str, np.ndarray]:
-    """The mean vector of each language's rows, and under "" the mean of all rows ({} when there are none)."""
+    """The mean vector of each language's rows, and under "" the mean of all rows ({} when there are none).
+
+    Rows of unknown language ("") count in the overall mean only: it is what they are centred on.
+    """
     v = np.asarray(vectors, dtype=np.float64)
     if not len(v):
         return {}

@@ -84,14 +84,14 @@ class Retriever:
         strength = self.settings.retrieval.collection_centering
         version = self.index.version()
         if self._langs is None or version != self._langs_version:
-            self._langs_version = version
             doc_lang = {d: r.lang or "" for d, r in self.index.registry().items()} if strength else {}
             chunk_langs, langs, vecs = {}, [], []
             for cid, doc_id, vec in (self.index.sentence_vectors() if strength else ()):
                 chunk_langs[cid] = doc_lang.get(doc_id, "")
                 langs.append(chunk_langs[cid])
                 vecs.append(vec)
-            self._langs = CollectionCentering(language_means(vecs, langs), chunk_langs, strength)
+            self._langs, self._langs_version = CollectionCentering(language_means(vecs, langs), chunk_langs,
+                                                                   strength), version
         return self._langs
 
     def query_vector(self, query: str) -> list[float]:
@@ -129,12 +129,14 @@ class Retriever:
         vec = self.query_vector(query)
         langs = self._collection_centering()
         dense = langs.adjust(dict(self.index.nearest_chunks(vec, n)), vec)
-        keyword = dict(self._keyword().search(query, n, question_lang(query), cfg.own_language_keyword_weight)
-                       ) if cfg.keyword else {}
+        keyword = {}
+        if cfg.keyword:
+            keyword = dict(self._keyword().search(query, n, question_lang(query), cfg.own_language_keyword_weight))
         if not keyword:
             ranked = sorted(dense.items(), key=lambda kv: -kv[1])
         elif cfg.fusion == "rrf":
-            ranked = fuse([(sorted(dense, key=lambda c: -dense[c]), cfg.dense_weight), (list(keyword), cfg.keyword_weight)])
+            by_dense = sorted(dense, key=lambda c: -dense[c])
+            ranked = fuse([(by_dense, cfg.dense_weight), (list(keyword), cfg.keyword_weight)])
         else:
             # Chunks only the keyword ranking found still get their true dense score, not a guess.
             missing = [cid for cid in keyword if cid not in dense]
