@@ -6,7 +6,7 @@ from pathlib import Path
 
 BOT = Path(__file__).resolve().parents[1] / "bot"
 # README, Layout: a module imports only from stages to its right (lower numbers)
-RANK = {"apps": 8, "evaluation": 7, "core": 6, "ingest": 5, "answer": 4, "retrieval": 3, "backends": 2,
+RANK = {"apps": 8, "evaluation": 7, "core": 6, "documents": 6, "ingest": 5, "answer": 4, "retrieval": 3, "backends": 2,
         "lang": 1, "types": 0, "config": 0, "errors": 0}
 
 

@@ -177,7 +177,10 @@ class Index:
         """(chunk_id, doc_id, vector) for every current sentence, page by page."""
         offset = 0
         while True:
-            page = self.sents.get(include=["metadatas", "embeddings"], limit=PAGE, offset=offset)
+            try:
+                page = self.sents.get(include=["metadatas", "embeddings"], limit=PAGE, offset=offset)
+            except Exception:  # noqa: BLE001 - chromadb's InternalError "Error finding id": see chunk_similarities
+                return  # the means then come from the vectors this process can read
             for meta, vec in zip(page["metadatas"], page["embeddings"]):
                 if meta and self.is_current(meta):
                     yield meta["chunk_id"], meta["doc_id"], vec
