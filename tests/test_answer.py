@@ -63,7 +63,8 @@ def test_request_carries_num_ctx_language_and_numbered_sources(seeded_config, ol
     assert bodies[0]["options"]["num_ctx"] == 6144
     system, user = user_and_system(bodies[0])
     assert "Polish" not in system  # the system message is the same for every language (a cacheable prefix)
-    assert QUESTION_PL in user and "Answer in Polish" in user and "Źródła tego nie mówią." in user
+    assert QUESTION_PL in user and user.endswith("Answer in Polish, citing sources as [n]:")
+    assert "Źródła tego nie mówią." in system  # every language's refusal wording, as examples
     for n, s in enumerate(answer.sources, start=1):
         assert f"[{n}] {s.title or s.doc_id} ({s.date or 'undated'}, {s.doc_id})" in user
         assert s.text.strip()[:80] in user
@@ -199,14 +200,14 @@ def test_a_document_cannot_forge_a_source_header_or_end_its_source(tmp_path, oll
 
 def test_prompt_prefix_is_the_same_for_every_question_and_language(seeded_config, ollama):
     """The system message carries no question, language or source, so a prompt cache reuses it; the answer
-    language goes last in the user message, for languages the prompt files do not list too (CLDR names)."""
+    language goes last in the user message, also for a language the prompt files do not name (Portuguese:
+    CLDR's English name through Babel, not "the language of the question")."""
     bot = make_bot(seeded_config, ollama.url)
-    for question in (QUESTION_DE, QUESTION_PL, "¿Con quién se reunió Tokayev en Moscú el 28 de noviembre?"):
+    for question in (QUESTION_DE, QUESTION_PL, "Com quem Tokayev se reuniu em Moscou no dia 28 de novembro?"):
         bot.ask(question)
     systems = [b["messages"][0]["content"] for b in ollama.bodies("/api/chat")]
     users = [b["messages"][-1]["content"] for b in ollama.bodies("/api/chat")]
     assert len(systems) == 3 and len(set(systems)) == 1
-    assert [u.splitlines()[-1].split(" only")[0] for u in users] == ["Answer in German", "Answer in Polish",
-                                                                    "Answer in Spanish"]
-    assert users[2].endswith('"The sources don\'t say.", translated into Spanish') is False  # es has its own
-    assert users[2].endswith('reply only: "Las fuentes no lo dicen."')
+    assert [u.splitlines()[-1] for u in users] == [f"Answer in {x}, citing sources as [n]:"
+                                                   for x in ("German", "Polish", "Portuguese")]
+    assert all(u.startswith("Sources:\n<source>\n[1] ") for u in users)

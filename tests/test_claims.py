@@ -226,3 +226,11 @@ def test_an_article_is_no_number(vectors):
     assert got[0] == (True, None)
     # syv = 7 is nowhere (num2words spells 7 "syv"; the other bokmål form "sju" is not known to it)
     assert got[1][0] is False and "7" in got[1][1]
+
+
+def test_a_weekday_must_match(vectors):
+    # seeds/001 (Polish): "zapewnił w środę przywódcę Rosji Władimira Putina": Wednesday, in the accusative
+    answer = "Tokajev møtte Putin i Moskva på onsdag [1]. Tokajev møtte Putin i Moskva på mandag [1]."
+    got = verdicts(vectors, answer, [source(SEED_PL, "pl", date="2019-04")], "no")
+    assert got[0] == (True, None)  # onsdag = środa (CLDR): the Wednesday of the passage
+    assert got[1][0] is False and "mandag" in got[1][1]  # Monday is not in it

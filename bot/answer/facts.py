@@ -49,6 +49,21 @@ def month_names(lang: str) -> tuple[dict[str, int], tuple[tuple[str, int], ...]]
 
 
 @lru_cache(maxsize=64)
+def weekday_stems(langs: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    """(stem, day 0-6) from CLDR's wide weekday names, a final vowel cut: "środ" takes środa, środę and
+    środowych; "mandag" and "montag" stay whole."""
+    out = []
+    for lang in langs:
+        loc = _babel_locale(lang)
+        if loc is not None:
+            for ctx in ("format", "stand-alone"):
+                for d, name in loc.days[ctx]["wide"].items():
+                    w = _norm(name)  # a final vowel is a case ending (środa, środę); Mandat is no mandag
+                    out.append((w[:-1] if w[-1] in "aeiouy" else w, d))
+    return tuple(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=64)
 def number_words(lang: str) -> dict[str, int]:
     """Single-word number names 0..100 in a language (num2words), e.g. {"vier": 4, ...}; {} when unknown."""
     from num2words import num2words
@@ -71,6 +86,7 @@ class Facts:
     numbers: set[float] = field(default_factory=set)
     dates: set[tuple[int, int]] = field(default_factory=set)  # (day, month)
     months: set[int] = field(default_factory=set)
+    weekdays: set[int] = field(default_factory=set)  # 0 = Monday
     years: set[int] = field(default_factory=set)
     names: list[list[str]] = field(default_factory=list)
     stems: set[str] = field(default_factory=set)  # folded words (passages)
@@ -163,6 +179,10 @@ def extract(text: str, langs: tuple[str, ...], claim: bool, lang: str | None = N
             f.numbers.add(n)
             continue
         w = _norm(tok)
+        day = next((d for stem, d in weekday_stems(langs) if w.startswith(stem)), None)
+        if day is not None:
+            f.weekdays.add(day)
+            continue
         if w in numwords and numwords[w] >= 2:  # one is an article too: "en", "ein", "a"
             f.numbers.add(float(numwords[w]))
             continue

@@ -47,23 +47,12 @@ class Prompts:
 
     def language_name(self, code: str) -> str:
         """The prompt files' name for the language, else CLDR's English name (Babel), e.g. "es" -> "Spanish"."""
-        if code in self.languages:
-            return self.languages[code]
-        try:
-            from babel import Locale
+        from babel import Locale
 
-            return Locale("en").languages.get(code) or "the language of the question"
-        except ImportError:  # pragma: no cover - babel is a dependency
-            return "the language of the question"
+        return self.languages.get(code) or Locale("en").languages.get(code) or "the language of the question"
 
     def refusal(self, code: str) -> str:
         return self.refusals.get(code, self.refusals.get("en", "The sources don't say."))
-
-    def refusal_instruction(self, code: str) -> str:
-        """The quoted refusal in the question's language; for a language without one, the English one to translate."""
-        if code in self.refusals:
-            return f'"{self.refusals[code]}"'
-        return f'"{self.refusal("en")}", translated into {self.language_name(code)}'
 
 
 # A line in a document that looks like a source header ("[9] Title (2024-01, file.txt)") or a citation, and
@@ -85,12 +74,15 @@ def format_source(p: Prompts, n: int, s: Source) -> str:
 
 def build_messages(p: Prompts, question: str, lang: str, sources: list[Source], history: list[dict]) -> list[dict]:
     """System message first and the same for every question (prompt caches reuse it); the sources, the question
-    and the answer language after it. Older prompt folders may still name {language} in system.txt."""
+    and the answer language after it. Older prompt folders may still name {language} in system.txt.
+
+    The refusal wording is in the system message only: with "reply only: <refusal>" as the last line, the
+    1.5B test model refused 4 of 8 answerable questions whose evidence it was given (eval/README.md)."""
     language = p.language_name(lang)
-    system = p.system.format(language=language, refusal=p.refusal(lang))
+    examples = ", ".join(f'"{x}"' for x in p.refusals.values())  # every language's: the same for all questions
+    system = p.system.format(language=language, refusal=p.refusal(lang), refusals=examples)
     body = "\n\n".join(format_source(p, i, s) for i, s in enumerate(sources, start=1))
-    user = p.answer.format(sources=body or "(none)", question=question, language=language,
-                           refusal=p.refusal_instruction(lang))
+    user = p.answer.format(sources=body or "(none)", question=question, language=language, refusal=p.refusal(lang))
     return [{"role": "system", "content": system}, *history, {"role": "user", "content": user}]
 
 

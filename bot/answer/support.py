@@ -123,6 +123,8 @@ def _missing(facts: Facts, passages: list[Passage], lang: str) -> list[str]:
     years = set().union(*(p.years for p in passages))
     out = [f"{d} {month(m)}" for d, m in sorted(facts.dates) if (d, m) not in dates]
     out += [month(m) for m in sorted(facts.months - {m for _, m in facts.dates}) if m not in months]
+    weekdays = set().union(*(p.facts.weekdays for p in passages))
+    out += [loc.days["format"]["wide"][d] for d in sorted(facts.weekdays - weekdays)]
     out += [str(y) for y in sorted(facts.years) if y not in years]
     out += [num(x) for x in sorted(facts.numbers) if x not in numbers and not (x == int(x) and int(x) in facts.years)]
     out += [" ".join(g) for g in facts.names if not any(name_found(g, p.facts) for p in passages)]
