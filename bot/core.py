@@ -62,7 +62,8 @@ class Bot(Documents):
                 embed = self._embedder()
                 self._client = self._client or chroma_client(self.settings)
                 dim = len(embed.get_query_embedding("dimension probe"))
-                self._index = Index(self._client, self.settings.store.collection, self._embedder_id, dim, create)
+                self._index = Index(self._client, self.settings.store.collection, self._embedder_id, dim, create,
+                                    self.settings.retrieval.language_centering)
                 self._centering = Centering(embed, self.settings.retrieval.language_centering, self._embedder_id)
                 self._retriever = Retriever(self.settings, self._index, embed, self._centering)
             return self._index

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from bot import Bot
+from bot.errors import BotError
 from bot.lang import fold, sentences, terms
 from tests.conftest import ROOT, write_config
 
@@ -114,3 +115,11 @@ def test_centering_weakens_the_pull_of_the_question_language(store, uncentered):
                         sum(d in i["gold_docs"] for d, i in zip(tops, items)))
     assert counts["off"][0] > counts["on"][0], counts
     assert counts["off"][1] < counts["on"][1], counts
+
+
+def test_an_index_centred_differently_asks_for_a_rebuild(store, uncentered):
+    """Stored vectors are centred at ingest, so a config with another strength would compare centred passages
+    with an uncentred question: refused with the fix, both ways round."""
+    for cfg, alpha in ((store, 0.0), (uncentered, 0.5)):
+        with pytest.raises(BotError, match="language_centering .* ingest --rebuild"):
+            Bot.from_config(cfg, retrieval={"language_centering": alpha}).search("Tokajew")

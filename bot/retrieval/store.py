@@ -30,10 +30,12 @@ class Index:
     ingest killed between writing new chunks and deleting old ones still answers from the last good state.
     """
 
-    def __init__(self, client, name: str, embedder_id: str, dim: int, create: bool):
+    def __init__(self, client, name: str, embedder_id: str, dim: int, create: bool, centering: float | None = None):
         self.client = client
         self.name = name
         meta = {"embedder": embedder_id, "dim": dim, "hnsw:space": "cosine"}
+        if centering is not None:  # stored vectors are centred at ingest: another strength needs a rebuild
+            meta["language_centering"] = float(centering)
         if create:
             self.chunks = client.get_or_create_collection(name, metadata=meta, embedding_function=None)
             self.docs = client.get_or_create_collection(f"{name}_docs", embedding_function=None)
@@ -51,6 +53,10 @@ class Index:
                 f"the index was built with embedder {built.get('embedder')} ({built.get('dim')} dims) but the "
                 f"config selects {embedder_id} ({dim} dims): run `bot ingest --rebuild` to re-embed"
             )
+        stored = built.get("language_centering")  # absent in indexes built before it was recorded
+        if centering is not None and stored is not None and abs(float(stored) - centering) > 1e-9:
+            raise BotError(f"the index was built with retrieval.language_centering = {stored:g} but the config "
+                           f"says {centering:g}: run `bot ingest --rebuild`, or set it back")
         self.embedder_id = embedder_id
         self._registry: dict[str, DocRecord] | None = None
         self._registry_at = 0.0
