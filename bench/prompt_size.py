@@ -101,16 +101,16 @@ def main() -> int:
             systems.add(msgs[0]["content"])
             if item.answerable:  # quotes are checked against the sources' text as given (before neutralising)
                 evidence[v].append(any(contains_quote(s.text, q) for s in given for q in item.evidence))
-    base = evidence[variants[0]]
+    base = evidence.get("chunks")  # "kept": of the questions whose whole chunks held the evidence
     print(f"{len(items)} questions ({sum(i.answerable for i in items)} answerable) from "
           f"{args.qa or settings.eval.qa}; tokens by {'the GGUF tokenizer' if args.gguf else bot.llm.name}")
     print(f"{'variant':<10} {'mean':>7} {'p50':>7} {'p95':>7}  {'evidence in prompt':>18}  {'kept':>6}  select s/q")
     for v in variants:
         ev = evidence[v]
-        kept = sum(a and b for a, b in zip(base, ev)) / max(1, sum(base))
+        kept = f"{sum(a and b for a, b in zip(base, ev)) / max(1, sum(base)):6.3f}" if base else "     –"
         label = v if v == "chunks" else f"sent {v}"
         print(f"{label:<10} {mean(tokens[v]):7.0f} {percentile(tokens[v], 50):7.0f} {percentile(tokens[v], 95):7.0f}"
-              f"  {sum(ev):>8}/{len(ev):<3} {sum(ev) / max(1, len(ev)):.3f}  {kept:6.3f}  {seconds[v] / len(items):.3f}")
+              f"  {sum(ev):>8}/{len(ev):<3} {sum(ev) / max(1, len(ev)):.3f}  {kept}  {seconds[v] / len(items):.3f}")
     if args.ttft:
         for v in variants:
             times = ttft(settings, v, items[:args.ttft])

@@ -1,14 +1,13 @@
 """llama.cpp tests: real token generation in-process with the tiny SmolLM2 GGUF, and a missing GGUF file."""
 import re
 import shutil
-import tomllib
 
 import pytest
 
 from bot import Bot
 from bot.answer.citations import clean_markers
 from bot.types import Answer
-from tests.conftest import ROOT, SMOLLM, write_config
+from tests.conftest import SMOLLM, write_config
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install 'bot[llamacpp]')")
 pytestmark = pytest.mark.llamacpp
@@ -35,16 +34,16 @@ def streamed(folder):
 
 def test_stream_generates_tokens(streamed):
     """What the tiny model says is not known, but its shape is: at most max_tokens pieces (llama.cpp streams one
-    token per piece), the answer is the streamed text with markers to no source removed, and it is either the
-    English refusal the prompt asks for or cites a source it was given, every citation resolving to its marker."""
+    token per piece), the answer is the streamed text with markers to no source removed, and every marker it
+    keeps is a source it was given, each citation resolving to its marker. (Whether the tiny model refuses or
+    cites is not its shape: with the prompt of issue 14 it wrote an uncited sentence, which the claim check
+    marks as such.)"""
     deltas, answer, settings = streamed
     assert isinstance(answer, Answer)
     assert answer.mode == "generated", answer.warning
     assert 2 <= len(deltas) <= settings.llm.max_tokens and all(isinstance(d, str) and d for d in deltas)
     assert answer.answer == clean_markers("".join(deltas), len(answer.sources)) != ""
-    refusal = tomllib.loads((ROOT / "prompts" / "refusals.toml").read_text(encoding="utf-8"))["en"]
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
-    assert refusal in answer.answer or markers, answer.answer
     assert markers <= set(range(1, len(answer.sources) + 1)) and {c.n for c in answer.citations} == markers
     for c in answer.citations:
         assert (c.doc_id, c.chunk_id) == (answer.sources[c.n - 1].doc_id, answer.sources[c.n - 1].chunk_id)

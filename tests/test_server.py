@@ -323,7 +323,9 @@ def test_gradio_ui_is_mounted_at_root(server):
     ui = Client(f"{server}/", verbose=False)
     assert "/respond" in ui.view_api(return_format="dict", print_info=False)["named_endpoints"]
     _, chat = ui.predict("Wen traf Tokajew?", api_name="/respond")
-    assert "Echo: Wen traf Tokajew? Das steht in Quelle" in json.dumps(chat, ensure_ascii=False)
+    shown = json.dumps(chat, ensure_ascii=False)
+    # the echo's parts, perhaps with the claim check's warning between them (the echo supports nothing)
+    assert "Echo: Wen traf Tokajew?" in shown and "Das steht in Quelle" in shown
 
 
 def test_api_key_is_the_ui_password(locked):

@@ -49,9 +49,11 @@ class Parser:
 
     def _read_exactly(self, n: int, deadline: float) -> bytes:
         fd, buf = self.proc.stdout.fileno(), bytearray()
+        ready = select.poll()  # not select.select: it fails on descriptors numbered over 1023 (busy processes)
+        ready.register(fd, select.POLLIN)
         while len(buf) < n:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
+            if left <= 0 or not ready.poll(left * 1000):
                 raise TimeoutError
             chunk = os.read(fd, min(n - len(buf), 1 << 20))
             if not chunk:
