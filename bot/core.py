@@ -9,6 +9,7 @@ from typing import Iterator
 
 from bot.answer.citations import MarkerStream, cite, clean_markers
 from bot.answer.context import given_sources
+from bot.answer.fallback import fallback_note
 from bot.answer.prompt import Prompts, condense_prompt, fit_messages, prompts_dir
 from bot.answer.support import Vectors, answer_claims
 from bot.backends import build_chat
@@ -180,9 +181,14 @@ class Bot(Documents):
         claims = [] if mode == "passages" else answer_claims(
             text, given, self.settings.answer, Vectors(self._embedder(), self._centering, self._index))
         trace.timings["check_s"] = time.perf_counter() - t2
-        yield Answer(question=question, answer=text, citations=cite(text, given, claim), sources=given,
-                     model=self.model_name, mode=mode, warning=warning, timings=timings, trace=trace,
-                     cut_short=cut_short, claims=claims)
+        t3 = time.perf_counter()  # a refusal despite a very high score, or no claim supported: the sources' sentences
+        note = None if mode == "passages" or cut_short else fallback_note(
+            self.settings.answer, text, claims, trace.standalone_question, lang, retrieved, given,
+            list(self.prompts.refusals.values()), lambda: Vectors(self._embedder(), self._centering, self._index))
+        trace.timings["fallback_s"] = time.perf_counter() - t3
+        yield Answer(question=question, answer=text, citations=cite(text, given, claim),
+                     sources=given, model=self.model_name, mode=mode, warning=warning or (note and note.warning),
+                     timings=timings, trace=trace, cut_short=cut_short, claims=claims, fallback=note)
 
     def ask(self, question: str, history: list[dict] | None = None, fallback: bool = True) -> Answer:
         """The whole answer at once: the joined stream."""

@@ -94,6 +94,28 @@ class Claim:
                 "evidence": self.evidence, "reason": self.reason}
 
 
+@dataclass(frozen=True)
+class Fallback:
+    """The bot's note beside a generated answer that failed (bot/answer/fallback.py): the sources' own sentences
+    closest to the question, each cited, so the user can judge; never mixed into the model's text."""
+
+    kind: Literal["refusal", "unsupported"]  # refused despite a very high score / no claim supported
+    head: str  # what the note says first
+    quotes: list[Citation]  # the sentences shown, best first, each citing its source [n]
+    score: float  # the best retrieved passage's fused retrieval score
+    similarity: float  # the closest sentence's similarity to the question
+    warning: str | None = None  # for Answer.warning (the unsupported case)
+
+    @property
+    def text(self) -> str:
+        """The note as plain text: the head, then one quoted, cited sentence a line."""
+        return self.head + "".join(f"\n- “{q.quote}” [{q.n}]" for q in self.quotes)
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "note": self.text, "quotes": [q.to_json() for q in self.quotes],
+                "score": round(float(self.score), 4), "similarity": round(float(self.similarity), 4)}
+
+
 @dataclass
 class Trace:
     """How the answer came about: what was searched for, what the LLM saw, how long it took."""
@@ -121,6 +143,13 @@ class Answer:
     trace: Trace | None = None
     cut_short: bool = False  # the LLM failed after it had begun: `answer` holds what came before
     claims: list[Claim] = field(default_factory=list)  # the answer's claims, each checked against its citations
+    fallback: Fallback | None = None  # the bot's note beside a failed answer (bot/answer/fallback.py)
+
+    def listed_citations(self) -> list[Citation]:
+        """What front ends list under the answer: its citations, then the sources only the fallback note quotes."""
+        cited = {c.n for c in self.citations}
+        quotes = self.fallback.quotes if self.fallback else []
+        return self.citations + [q for q in quotes if q.n not in cited and not cited.add(q.n)]
 
     def to_json(self, trace: bool = False) -> dict:
         out = {
@@ -132,6 +161,7 @@ class Answer:
             "model": self.model,
             "mode": self.mode,
             "warning": self.warning,
+            "fallback": self.fallback.to_json() if self.fallback else None,
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
         }
         if trace and self.trace is not None:

@@ -10,7 +10,7 @@ from tests.conftest import ROOT, run_cli, write_config
 from tests.ollama_standin import refused_url
 
 SEARCH_KEYS = {"rank", "score", "doc_id", "chunk_id", "text", "title", "date", "lang", "page"}
-ASK_KEYS = {"question", "answer", "citations", "claims", "sources", "model", "mode", "warning", "timings"}
+ASK_KEYS = {"question", "answer", "citations", "claims", "sources", "model", "mode", "warning", "fallback", "timings"}
 
 
 def one_line_error(proc, code: int = 2) -> str:
@@ -60,7 +60,7 @@ def test_ask_json_with_ollama(seeded_config, ollama):
     out = json.loads(proc.stdout)
     assert set(out) == ASK_KEYS
     assert out["mode"] == "generated" and out["warning"] is None and out["model"] == "gemma3:4b"
-    assert out["answer"] == "Tokajew traf Putin in Moskau [1]."
+    assert out["answer"] == "Tokajew traf Putin in Moskau [1]." and out["fallback"] is None  # [1] says it
     assert [c["n"] for c in out["citations"]] == [1]
     assert out["citations"][0]["chunk_id"] == out["sources"][0]["chunk_id"]
     assert set(out["sources"][0]) == SEARCH_KEYS

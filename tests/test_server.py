@@ -54,8 +54,8 @@ def servers(standin, seeded_store, tmp_path_factory):
     "open": no API key, the LLM is the stand-in; "locked": API key from the environment, and nothing
     listens at the LLM's address (Ollama not started)."""
     started = {
-        "open": launch(tmp_path_factory.mktemp("open"), seeded_store, {},
-                       llm={"host": standin.url, "max_retries": 0}),
+        "open": launch(tmp_path_factory.mktemp("open"), seeded_store, {},  # the echo is no claim the seeds
+                       llm={"host": standin.url, "max_retries": 0}, answer={"fallback": False}),  # support: no note
         "locked": launch(tmp_path_factory.mktemp("locked"), seeded_store, {"BOT_SERVER__API_KEY": KEY},
                          llm={"host": refused_url(), "max_retries": 0}),
     }

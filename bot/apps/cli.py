@@ -104,16 +104,15 @@ def cmd_ask(args) -> int:
             answer = item
         elif sys.stdout.isatty():
             print(item, end="", flush=True)
-    if not sys.stdout.isatty() or answer.mode == "passages":
-        print(answer.answer if not sys.stdout.isatty() else "")
-    else:
-        print()
+    print(answer.answer if not sys.stdout.isatty() else "")  # a terminal has seen the text: end its line
+    if answer.fallback:
+        print(f"\n{answer.fallback.text}")
     if answer.warning:
         print(f"warning: {answer.warning}", file=sys.stderr)
     _print_unsupported(answer.claims)
-    if answer.citations:
+    if answer.listed_citations():
         print("\nSources:")
-        for c in answer.citations:
+        for c in answer.listed_citations():
             print(citation_line(c))
             print(textwrap.indent(textwrap.fill(f"“{c.quote}”", 100), "    "))
     return 1 if answer.cut_short else 0

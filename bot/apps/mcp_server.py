@@ -26,6 +26,7 @@ def answer_json(answer) -> dict:
     """The `ask` tool's result: the answer, its citations and, where the Answer checks them, its claims."""
     full = answer.to_json()
     out = {k: full[k] for k in ("question", "answer", "citations", "mode", "warning", "model")}
+    out["fallback"] = full.get("fallback")  # the bot's note beside a refusal or an unsupported answer
     claims = full.get("claims", getattr(answer, "claims", None))
     if claims is not None:
         out["claims"] = [c.to_json() if hasattr(c, "to_json") else c for c in claims]

@@ -64,12 +64,14 @@ def split_messages(messages: list[ChatMessage]) -> tuple[str, list[dict]]:
 
 
 def sources_text(answer: Answer) -> str:
-    """The numbered list of the cited sources, appended to the answer text."""
+    """The numbered list of the cited sources, appended to the answer text, then the bot's fallback note (after
+    the list, so a client sending the message back as history leaves it out with the list)."""
     cited = {}
-    for c in answer.citations:
+    for c in answer.listed_citations():  # the answer's, then the sources only its fallback note quotes
         cited.setdefault(c.n, c)
     lines = [citation_line(c) for _, c in sorted(cited.items())]
-    return SOURCES_HEAD + "\n".join(lines) if lines else ""
+    note = f"\n\n{answer.fallback.text}" if answer.fallback else ""
+    return (SOURCES_HEAD + "\n".join(lines) if lines else "") + note
 
 
 def _usage(answer: Answer, deltas: int) -> dict:

@@ -51,7 +51,7 @@ def _resolve(key: str, answers: list[Answer]) -> tuple[str, Source, str | None]:
     kind, i, n = key.split("-")
     a = answers[int(i)]
     if kind == "cite":
-        quote = next((c.quote for c in a.citations if c.n == int(n)), None)
+        quote = next((c.quote for c in a.listed_citations() if c.n == int(n)), None)
         return f"[{n}]", a.sources[int(n) - 1], quote
     retrieved = a.trace.retrieved if a.trace else a.sources
     return f"retrieved #{int(n) + 1}", retrieved[int(n)], None

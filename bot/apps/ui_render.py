@@ -65,11 +65,15 @@ def answer_markdown(a: Answer, i: int) -> str:
         parts.append("> ⚠️ **The sources this answer cites do not support what it says.** Check the passages "
                      "before relying on it.")
     parts.append(checked(a, i))
-    if a.mode == "generated" and a.warning:
+    if a.fallback:  # the bot's note, set apart from the model's text
+        f = a.fallback
+        parts.append(f"> ℹ️ **{md_text(f.head)}**\n" + "\n".join(
+            f"> - “{md_text(q.quote)}” [[{q.n}]](#cite-{i}-{q.n})" for q in f.quotes))
+    if a.mode == "generated" and a.warning and not (a.fallback and a.warning == a.fallback.warning):
         parts.append(f"*⚠️ {md_text(a.warning)}*")
-    if a.citations:
+    if a.listed_citations():
         lines = [f"- [[{c.n}]](#cite-{i}-{c.n}) {_meta(c.title, c.date, a.sources[c.n - 1].lang, c.doc_id, c.page)}"
-                 for c in sorted(a.citations, key=lambda c: c.n)]
+                 for c in sorted(a.listed_citations(), key=lambda c: c.n)]
         parts.append("**Sources**\n\n" + "\n".join(lines))
     else:
         parts.append("*This answer cites no source.*")

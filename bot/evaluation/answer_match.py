@@ -10,37 +10,14 @@ do not matter). Three rules keep the score honest (tests/test_answer_scores.py h
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from typing import Iterable, Sequence
 
 from unidecode import unidecode
 
-from bot.answer.citations import MARKER_RE
-from bot.lang import sentences
+# the refusal detector lives with the answer code, which the core's fallback uses; the eval re-exports it
+from bot.answer.refusal import REFUSAL_PATTERNS, is_refusal, normalize, strip_markers, tokens  # noqa: F401
 
-# Letters that NFKD does not split into base + accent, folded by hand (Polish, Norwegian, German, ...).
-_FOLD = str.maketrans({"ł": "l", "ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ð": "d", "þ": "th", "œ": "oe",
-                       "ı": "i"})
-
-# Refusal wordings seen from models beside the configured phrases (prompts/refusals.toml); matched on
-# word boundaries after normalization, so "don't say" also catches "The sources don't say when".
-REFUSAL_PATTERNS = (
-    # en
-    "don't say", "do not say", "does not say", "doesn't say", "don't contain", "do not contain",
-    "does not contain", "doesn't contain", "don't mention", "do not mention", "does not mention",
-    "doesn't mention", "don't provide", "do not provide", "does not provide", "no information",
-    "not mentioned", "cannot answer", "can't answer",
-    # de
-    "keine Informationen", "keine Angaben", "sagen dazu nichts", "sagen nichts", "nicht erwähnt",
-    "enthalten keine", "enthalten nicht", "geht nicht hervor", "nicht beantworten",
-    # pl
-    "nie zawierają", "nie zawiera", "nie mówią", "brak informacji", "nie podają", "nie wspominają",
-    "nie ma informacji",
-    # no
-    "inneholder ikke", "sier ikke", "sier ingenting", "ingen informasjon", "nevner ikke", "ikke nevnt",
-    "oppgir ikke",
-)
 # Words that negate what follows ("not in a runoff", "nicht in einer Stichwahl", "nie w drugiej turze").
 NEGATIONS = frozenset("not no never nicht kein keine keinen keiner nie nigdy ikke ikkje aldri".split())
 NEGATION_WINDOW = 3  # words before an alias, within its clause
@@ -52,22 +29,6 @@ _MONTH_LOCALES = ("en", "de", "pl", "nb", "nn", "da", "sv", "fr", "es", "it", "n
 # Transliteration spellings of the same name (Alijew, Aliyev, Alijev), as in bot/lang.py's word folding.
 _TRANSLIT = (("sch", "sh"), ("kh", "h"), ("ch", "h"), ("zh", "sh"), ("w", "v"), ("j", "y"), ("y", "i"), ("z", "s"))
 MAX_ENDING = 3  # letters an inflected form may add to a name of 4+ letters (Putin -> Putinem)
-
-
-def normalize(text: str) -> str:
-    """Lowercase, strip accents, punctuation to spaces, whitespace squashed: "NAZARBÁJEW!" -> "nazarbajew"."""
-    text = unicodedata.normalize("NFKD", text.lower().translate(_FOLD))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = "".join(c if c.isalnum() else " " for c in text)
-    return " ".join(text.split())
-
-
-def strip_markers(text: str) -> str:
-    return MARKER_RE.sub(" ", text)
-
-
-def tokens(text: str) -> list[str]:
-    return normalize(strip_markers(text)).split()
 
 
 @lru_cache(maxsize=1)
@@ -211,24 +172,6 @@ def token_f1(answer: str, aliases: Sequence[str], all_answers: bool = False) -> 
             p, r = common / sum(pred.values()), common / sum(ref.values())
             best = max(best, 2 * p * r / (p + r))
     return best
-
-
-def _has_phrase(text: str, phrases: Iterable[str]) -> bool:
-    haystack = f" {normalize(strip_markers(text))} "
-    return any(p and f" {p} " in haystack for p in phrases)
-
-
-def is_refusal(answer: str, phrases: Iterable[str] = ()) -> bool:
-    """The answer says the sources do not hold the answer, and answers nothing besides.
-
-    A clause with a configured phrase or a known refusal pattern refuses; a partial answer ("He met Putin [1].
-    The sources don't say when.") has another clause that cites a source, and is not a refusal.
-    """
-    patterns = [normalize(p) for p in (*phrases, *REFUSAL_PATTERNS)]
-    clauses = [c for s in sentences(answer) for c in re.split(r"[;:]|,\s*(?:but|aber|ale|men|however)\b", s)]
-    refusing = [c for c in clauses if _has_phrase(c, patterns)]
-    cited_claims = [c for c in clauses if c not in refusing and MARKER_RE.search(c) and len(tokens(c)) >= 2]
-    return bool(refusing) and not cited_claims
 
 
 def is_correct(answer: str, aliases: Sequence[str], all_answers: bool = False, question: str = "",

@@ -79,6 +79,7 @@ def score_item(bot, item: QAItem, retrieval_only: bool, judge: Judge | None, ref
         "gold_docs": list(item.gold_docs),
         "answer": answer.answer if answer else None, "mode": answer.mode if answer else "retrieval-only",
         "warning": answer.warning if answer else None,
+        "fallback": answer.fallback.kind if answer and answer.fallback else None,
         "citations": [{"n": c.n, "doc_id": c.doc_id, "chunk_id": c.chunk_id} for c in answer.citations]
         if answer else [],
         "claims": [{**c.to_json(), "precise": c.precise, "similarity": c.similarity} for c in answer.claims]

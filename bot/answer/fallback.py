@@ -1,0 +1,82 @@
+"""A fallback that never misleads (issue 14): a note with the sources' own sentences where an answer fails.
+
+Two cases, looked at after the answer is generated and its claims checked:
+- the model refused ("The sources don't say.") although the best passage scored very high: the refusal stays,
+  and a note adds the sentences of the sources closest to the question, so the user can judge;
+- the claims were checked and none of those citing a source is supported: the warning says so, and the same
+  note shows the sources' closest sentences beside the invented fact.
+The note is the bot's, not the model's: it travels as Answer.fallback (quoted sentences in the sources' words,
+each cited [n]), apart from `answer`, so the model's text is what the eval scores. "Very high" is two figures
+measured on eval/qa.jsonl (bench/fallback_threshold.py, eval/README.md): the best passage's fused retrieval
+score and the closest sentence's similarity to the question (e5 cosine, as the claim check uses).
+"""
+from __future__ import annotations
+
+import re
+
+from bot.answer.claims import all_unsupported
+from bot.answer.refusal import is_refusal
+from bot.types import Citation, Fallback, Source
+
+REFUSAL_HEAD = ("Note: no answer was generated, but these sentences of the sources match the question closely; "
+                "judge for yourself:")
+UNSUPPORTED_HEAD = "Note: the sources do not support this answer. Their sentences closest to the question:"
+UNSUPPORTED_WARNING = ("none of the answer's claims is supported by the sources it cites; the note shows the "
+                       "sources' sentences closest to the question")
+NEAR = 0.03  # a further sentence is quoted only this close to the best one: the next is mostly off the question
+
+
+def _key(sentence: str) -> str:
+    return re.sub(r"\W+", " ", sentence.lower()).strip()
+
+
+def closest_sentences(question: str, lang: str, sources: list[Source], vectors, k: int) -> list[tuple[float, int, str]]:
+    """Up to k sentences of the sources closest to the question, best first: (similarity, n, sentence).
+
+    `vectors` is bot.answer.support.Vectors; n numbers the sources from 1. A sentence after the first is kept
+    only within NEAR of it, one an earlier one repeats (chunks overlap) is left out, and the "…" around a
+    shortened source's sentences is not quoted.
+    """
+    if not sources or k < 1:
+        return []
+    q = vectors.claims([question], lang)[0]
+    embedded = vectors.passages(sources)
+    ranked = []
+    for n, s in enumerate(sources, start=1):
+        sents, vecs = embedded.get(s.chunk_id, ([], None))
+        if len(sents):
+            ranked += [(float(sim), -n, x) for x, sim in zip(sents, (vecs @ q).tolist())]
+    out, seen = [], set()
+    for sim, n, x in sorted(ranked, reverse=True):
+        quote = x.strip().strip("…").strip()
+        if out and sim < out[0][0] - NEAR:
+            break
+        if quote and _key(quote) not in seen:
+            seen.add(_key(quote))
+            out.append((sim, -n, quote))
+        if len(out) == k:
+            break
+    return out
+
+
+def fallback_note(cfg, text: str, claims, question: str, lang: str, retrieved: list[Source], given: list[Source],
+                  refusals, vectors) -> Fallback | None:
+    """The note for a generated answer, or None. cfg is Settings.answer; refusals the configured refusal
+    phrases (prompts/refusals.toml); `vectors` makes the Vectors, only when a note may be needed."""
+    if not cfg.fallback or not given:
+        return None
+    refused = is_refusal(text, refusals)
+    if not refused and not all_unsupported(claims):
+        return None
+    score = max((s.score for s in retrieved), default=float("-inf"))
+    if refused and score < cfg.fallback_min_score:
+        return None
+    quotes = closest_sentences(question, lang, given, vectors(), cfg.fallback_sentences)
+    if not quotes or (refused and quotes[0][0] < cfg.fallback_min_similarity):
+        return None
+    cites = [Citation(n=n, doc_id=given[n - 1].doc_id, chunk_id=given[n - 1].chunk_id, quote=q,
+                      title=given[n - 1].title, date=given[n - 1].date, page=given[n - 1].page) for _, n, q in quotes]
+    if refused:
+        return Fallback("refusal", REFUSAL_HEAD, cites, score, quotes[0][0])
+    return Fallback("unsupported", UNSUPPORTED_HEAD, cites, score, quotes[0][0], UNSUPPORTED_WARNING)
+

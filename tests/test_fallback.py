@@ -1,0 +1,101 @@
+"""The fallback note (bot/answer/fallback.py) with the Ollama stand-in over the real seeds: a refusal despite a
+very high score gets the sources' closest sentences, a refusal on an unanswerable question stays bare, and an
+answer whose claims the sources do not support gets a warning and the same sentences."""
+from __future__ import annotations
+
+from bot import Bot
+from bot.answer.fallback import REFUSAL_HEAD, UNSUPPORTED_WARNING
+from bot.answer.refusal import is_refusal
+from bot.apps.openai_api import sources_text
+from bot.apps.ui_render import answer_markdown
+from bot.evaluation.metrics import contains_quote
+from bot.types import Answer
+from tests.conftest import run_cli
+
+# eval/qa.jsonl q042: the evidence passage is the top one, fused score 4.87 (answer.fallback_min_score is 4.1)
+ANSWERABLE = "Für welche Oppositionspartei ist Nursultan Ermachanow als Anwalt tätig?"
+EVIDENCE = "Nursultan Ermachanow, ein Anwalt der Oppositionspartei El Tiregi"
+# q057 and q056: no seed says these; the best passage scores 2.53 for the first
+UNANSWERABLE = "What is the population of Kazakhstan?"
+HOW_OLD = "How old is Kassym-Jomart Tokayev?"
+
+
+def ask(seeded_config, ollama, question: str, **answer) -> Answer:
+    return Bot.from_config(seeded_config(llm={"host": ollama.url}, answer=answer)).ask(question)
+
+
+def _in_source(a: Answer, n: int, quote: str) -> bool:
+    return " ".join(quote.split()) in " ".join(a.sources[n - 1].text.split())
+
+
+def test_refusal_despite_a_very_high_score_gets_the_sources_sentences(seeded_config, ollama):
+    ollama.reply = "Die Quellen sagen dazu nichts."
+    a = ask(seeded_config, ollama, ANSWERABLE)
+    assert a.trace.retrieved[0].score >= 4.1 and EVIDENCE in a.trace.retrieved[0].text  # the case this covers
+    assert a.answer == "Die Quellen sagen dazu nichts." and a.mode == "generated" and a.warning is None
+    f = a.fallback
+    assert f is not None and f.kind == "refusal" and f.text.startswith(REFUSAL_HEAD)
+    assert 1 <= len(f.quotes) <= 2 and f.similarity >= 0.68
+    assert any(contains_quote(q.quote, EVIDENCE) for q in f.quotes)  # the gold evidence, in the source's words
+    for q in f.quotes:  # each quote is a sentence of the source it cites, and that citation resolves
+        assert _in_source(a, q.n, q.quote) and f"“{q.quote}” [{q.n}]" in f.text
+        assert (q.doc_id, q.chunk_id) == (a.sources[q.n - 1].doc_id, a.sources[q.n - 1].chunk_id)
+    assert a.citations == []  # the answer's own citations: the refusal has none
+    assert [c.n for c in a.listed_citations()] == [q.n for q in f.quotes]  # what front ends list under it
+    assert is_refusal(a.answer)  # the model's text is what the eval scores: still a refusal
+    body = a.to_json()
+    assert body["answer"] == a.answer and body["fallback"]["kind"] == "refusal"
+    assert body["fallback"]["quotes"][0]["quote"] == f.quotes[0].quote
+    md = answer_markdown(a, 0)  # the chat: the note set apart, its markers linked to the passages
+    assert REFUSAL_HEAD in md and all(f"(#cite-0-{q.n})" in md for q in f.quotes)
+    assert sources_text(a).endswith(f.text)  # /v1: after the Sources list
+
+
+def test_refusal_on_an_unanswerable_question_stays_bare(seeded_config, ollama):
+    ollama.reply = "The sources don't say."
+    a = ask(seeded_config, ollama, UNANSWERABLE)
+    assert a.trace.retrieved[0].score < 4.1
+    assert a.answer == "The sources don't say." and a.fallback is None and a.warning is None
+    assert a.citations == [] and a.to_json()["fallback"] is None
+
+
+def test_switched_off_no_note(seeded_config, ollama):
+    ollama.reply = "Die Quellen sagen dazu nichts."
+    a = ask(seeded_config, ollama, ANSWERABLE, fallback=False)
+    assert a.fallback is None and a.citations == []
+
+
+def test_invented_claim_gets_a_warning_and_the_closest_sentences(seeded_config, ollama):
+    ollama.reply = "Tokayev is 85 years old [1]."
+    a = ask(seeded_config, ollama, HOW_OLD)
+    [claim] = a.claims
+    assert claim.supported is False and "85" in claim.reason  # no seed gives his age
+    assert a.answer == "Tokayev is 85 years old [1]."  # kept, marked: the front ends flag the claim
+    assert a.warning == UNSUPPORTED_WARNING
+    f = a.fallback
+    assert f.kind == "unsupported" and f.quotes
+    for q in f.quotes:
+        assert _in_source(a, q.n, q.quote) and any(c.n == q.n for c in a.listed_citations())
+    assert [c.n for c in a.citations] == [1]  # the answer's own marker only
+    assert a.to_json()["warning"] == UNSUPPORTED_WARNING
+
+
+def test_partly_supported_answer_gets_no_note(seeded_config, ollama):
+    """One supported claim is enough: the note is for answers with nothing the sources back."""
+    from tests.test_claims import _cite_the_date
+
+    ollama.reply = _cite_the_date("Tokajew reiste am 28. November nach Moskau [{n}]. Dort traf er Angela Merkel [{n}].")
+    a = ask(seeded_config, ollama, "Wann reiste Tokajew nach Moskau?")
+    assert [c.supported for c in a.claims] == [True, False]
+    assert a.fallback is None and a.warning is None
+
+
+def test_cli_prints_the_note_after_the_answer(seeded_config, ollama):
+    ollama.reply = "Die Quellen sagen dazu nichts."
+    proc = run_cli("ask", ANSWERABLE, config=seeded_config(llm={"host": ollama.url}))
+    assert proc.returncode == 0, proc.stderr
+    answer, rest = proc.stdout.split("\n", 1)
+    assert answer == "Die Quellen sagen dazu nichts."
+    note, sources = rest.split("\nSources:\n")
+    assert note.strip().startswith(REFUSAL_HEAD) and "El Tiregi" in note and "[1]" in note
+    assert sources.startswith("[1] ")  # the note's source is listed like a cited one
