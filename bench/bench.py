@@ -20,10 +20,10 @@ sys.path.insert(0, str(ROOT))
 
 
 def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+    """The q-th quantile (0-1) as `bot eval` computes its percentiles."""
+    from bot.evaluation.metrics import percentile as pct
+
+    return pct(values, q * 100)
 
 
 def main() -> int:
