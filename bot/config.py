@@ -46,15 +46,16 @@ class Collection(_Section):
 
 
 # Chroma wants 3-63 characters, letters, digits, "_" or "-", starting and ending with one of the first two; the
-# index adds "_docs" and "_sents" to the name, and lower case keeps `bot/News` and `bot/news` one collection.
+# index adds "_docs" and "_sents" to the name, and names are lower case so that a collection is spelled one way only.
 _COLLECTION_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{1,48}[a-z0-9]")
+_INDEX_PARTS = ("_docs", "_sents")  # another index's registry and sentence vectors: never a collection's name
 
 
 def check_collection_name(name: str) -> str:
     """The name if a collection can have it; a BotError saying what names are allowed otherwise."""
-    if not isinstance(name, str) or not _COLLECTION_NAME.fullmatch(name):
+    if not isinstance(name, str) or not _COLLECTION_NAME.fullmatch(name) or name.endswith(_INDEX_PARTS):
         raise BotError(f"collection name {name!r} cannot be used: use 3-50 lower-case letters, digits, '-' or '_', "
-                       "starting and ending with a letter or digit")
+                       "starting and ending with a letter or digit, not ending in _docs or _sents")
     return name
 
 

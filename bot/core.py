@@ -37,6 +37,7 @@ class Bot(Documents):
         self._embed = self._embedder_id = self._client = self._index = self._retriever = None
         self._centering = None
         self._others: dict[str, Bot] = {}  # other collections' bots, shared by all of them
+        self._others_lock = threading.Lock()  # guards _others and _client: never held for long
 
     @classmethod
     def from_config(cls, path: str | Path | None = None, **overrides) -> "Bot":

@@ -28,26 +28,35 @@ class Documents:
         settings = self.settings.for_collection(name)
         if settings is self.settings:
             return self
-        with self._lock:
+        other = self._others.get(settings.store.collection)
+        if other is not None:
+            return other
+        # Not under self._lock: an ingest holds that for minutes, and picking a collection must stay instant.
+        # The embedder is loaded before any ingest, so _embedder() only waits on a first start-up.
+        embed = self._embed if self._embed is not None else self._embedder()
+        client = self._shared_client()
+        with self._others_lock:
             other = self._others.get(settings.store.collection)
             if other is None:
-                from bot.backends import chroma_client
-
-                other = self._others[settings.store.collection] = type(self)(settings)
+                other = type(self)(settings)
                 other.llm, other.prompts = self.llm, self.prompts
-                other._embed, other._embedder_id = self._embedder(), self._embedder_id
-                other._client = self._client = self._client or chroma_client(self.settings)
-                other._others = self._others
+                other._embed, other._embedder_id, other._client = embed, self._embedder_id, client
+                other._others, other._others_lock = self._others, self._others_lock
+                self._others[settings.store.collection] = other
             return other
+
+    def _shared_client(self):
+        from bot.backends import chroma_client
+
+        with self._others_lock:
+            self._client = self._client or chroma_client(self.settings)
+            return self._client
 
     def collections(self) -> list[str]:
         """Names of the collections: the default one, the configured ones, and any that hold an index."""
-        from bot.backends import chroma_client
         from bot.retrieval.store import index_names
 
-        with self._lock:
-            self._client = self._client or chroma_client(self.settings)
-        return sorted({self.collection, *self.settings.collections, *index_names(self._client)})
+        return sorted({self.collection, *self.settings.collections, *index_names(self._shared_client())})
 
     def drop_collection(self, name: str) -> None:
         """Delete a collection: its vectors and its uploaded files (never the configured corpus folders)."""
@@ -55,6 +64,8 @@ class Documents:
 
         from bot.retrieval.store import drop_index
 
+        if name not in self.collections():
+            raise BotError(f"there is no collection {name!r}: `bot collections` lists them")
         target = self.for_collection(name)
         if target is self:
             raise BotError(f"collection {name!r} is the one in use: drop it from another, or rebuild it with "
@@ -86,11 +97,25 @@ class Documents:
 
     def upload(self, filename: str, data: bytes, progress: bool = False):
         """Keep an uploaded file in this collection and index it now; returns the IngestSummary."""
-        from bot.ingest.uploads import save_upload
+        from bot.ingest.uploads import save_upload, upload_name
 
         with self._lock:  # one ingest at a time: two uploads at once would each write the registry
-            save_upload(self.settings, filename, data)
-            return self.ingest([self.settings.uploads_path], progress=progress)
+            name = upload_name(filename, self.settings)
+            try:
+                rec = self._open_index().registry().get(name)
+            except BotError:  # no index yet: the ingest below makes it
+                rec = None
+            if rec is not None and not self.is_upload(rec):  # one id space: it would replace the user's file
+                raise BotError(f"{name}: a document of that name comes from the corpus folder {rec.corpus}; "
+                               "rename the file and upload it again")
+            path = save_upload(self.settings, name, data)
+            summary = self.ingest([self.settings.uploads_path], progress=progress)
+            mine = [s for s in summary.skipped if s.startswith(f"{path}:")]
+            if mine:  # keep no file the index does not hold: it could be neither listed nor deleted
+                path.unlink(missing_ok=True)
+                raise BotError(mine[0].split(": ", 1)[1] if ": " in mine[0] else mine[0])
+            summary.skipped = [s for s in summary.skipped if s not in mine]
+            return summary
 
     def is_upload(self, rec: DocRecord) -> bool:
         """Whether a document was uploaded (and so can be deleted here), not found in a corpus folder."""

@@ -89,10 +89,25 @@ def test_deleting_a_collection_removes_vectors_and_uploads(two):
         bot.drop_collection("bot")
 
 
-@pytest.mark.parametrize("name", ["Bad", "a", "x/y", "-lead", "ü-name"])
+@pytest.mark.parametrize("name", ["Bad", "a", "x/y", "-lead", "ü-name", "bot_docs", "news_sents"])
 def test_collection_names_that_chroma_or_a_url_cannot_hold_are_refused(tmp_path, name):
     cfg = write_config(tmp_path, **{f'collections."{name}"': {"paths": ["x"]}})
     with pytest.raises(BotError, match="cannot be used"):
         Bot.from_config(cfg)
     with pytest.raises(BotError, match="cannot be used"):
         Bot.from_config(write_config(tmp_path)).for_collection(name)
+
+
+def test_an_upload_never_replaces_a_corpus_file_and_a_failed_one_is_not_kept(two):
+    """Uploads and corpus folders share document ids (the file name), so an upload named like a corpus file would
+    replace it in the index; a file the ingest cannot read would stay on disk unlisted and undeletable."""
+    bot = Bot.from_config(two)
+    with pytest.raises(BotError, match="comes from the corpus folder"):
+        bot.upload(MOSCOW, b"Eine andere Fassung.")
+    assert not (bot.settings.uploads_path / MOSCOW).exists()
+    assert {s.doc_id for s in bot.search("Tokajew Putin", 5)} == {MOSCOW}
+    with pytest.raises(BotError, match="not a readable PDF"):
+        bot.upload("scan.pdf", b"%PDF-1.4\n%%EOF\n")  # not a readable PDF: the ingest skips it
+    assert not (bot.settings.uploads_path / "scan.pdf").exists()
+    with pytest.raises(BotError, match="no collection 'nope'"):
+        bot.drop_collection("nope")

@@ -151,7 +151,7 @@ def cmd_doctor(args) -> int:
     except BotError as exc:
         report(False, f"config: {exc}")
         return 1
-    h = Bot(settings).health()
+    h = Bot(settings).for_collection(args.collection).health()
     where = settings.store.url or str(settings.store_path)
     if h.index is None:
         report(False, f"index: {h.index_error}")

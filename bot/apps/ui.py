@@ -96,8 +96,8 @@ class ChatUI:
             name = Path(path).name
             progress(0, desc=f"Indexing {name}…")
             try:
-                summary = bot.upload(name, Path(path).read_bytes(), progress=True)
-                lines += [f"{name}: skipped ({why})" for why in summary.skipped] or [f"{name}: indexed"]
+                bot.upload(name, Path(path).read_bytes(), progress=True)
+                lines.append(f"{name}: indexed")
             except BotError as exc:
                 lines.append(f"{name}: {exc}")
         return None, md_text("\n".join(lines)), *self.documents(session)

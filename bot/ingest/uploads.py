@@ -29,8 +29,8 @@ def save_upload(settings: Settings, filename: str, data: bytes) -> Path:
     name = upload_name(filename, settings)
     limit = settings.ingest.max_file_mb
     if len(data) > limit * 1024 * 1024:
-        raise BotError(f"{name} is {len(data) / 1024 / 1024:.1f} MB; the limit is {limit:g} MB "
-                       "(ingest.max_file_mb)")
+        raise BotError(f"{name} is larger than the limit of {limit:g} MB (ingest.max_file_mb): split it, or raise "
+                       "the limit")
     folder = settings.uploads_path
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-")

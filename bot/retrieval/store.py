@@ -53,7 +53,9 @@ class Index:
                 f"the index was built with embedder {built.get('embedder')} ({built.get('dim')} dims) but the "
                 f"config selects {embedder_id} ({dim} dims): run `bot ingest --rebuild` to re-embed"
             )
-        stored = built.get("language_centering")  # absent in indexes built before it was recorded
+        stored = built.get("language_centering")
+        if stored is None and centering is not None and self.chunks.count():
+            stored = 0.5  # indexes from before it was recorded: built with the default of that time
         if centering is not None and stored is not None and abs(float(stored) - centering) > 1e-9:
             raise BotError(f"the index was built with retrieval.language_centering = {stored:g} but the config "
                            f"says {centering:g}: run `bot ingest --rebuild`, or set it back")
@@ -207,7 +209,7 @@ class Index:
 def index_names(client) -> list[str]:
     """Names of the indexes in a Chroma store: collections that have their document registry beside them."""
     names = {getattr(c, "name", c) for c in client.list_collections()}  # objects in Chroma 1.x, names in 0.6
-    return sorted(n for n in names if f"{n}_docs" in names)
+    return sorted(n for n in names if f"{n}_docs" in names and not n.endswith(("_docs", "_sents")))
 
 
 def drop_index(client, name: str) -> None:
