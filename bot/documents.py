@@ -58,6 +58,17 @@ class Documents:
 
         return sorted({self.collection, *self.settings.collections, *index_names(self._shared_client())})
 
+    def collection_sizes(self) -> list[dict]:
+        """Each collection's name, documents and chunks; 0 and 0 for one configured but never ingested."""
+        rows = []
+        for name in self.collections():
+            try:
+                stats = self.for_collection(name).stats()
+            except BotError:
+                stats = {"documents": 0, "chunks": 0}
+            rows.append({"name": name, "documents": stats["documents"], "chunks": stats["chunks"]})
+        return rows
+
     def drop_collection(self, name: str) -> None:
         """Delete a collection: its vectors and its uploaded files (never the configured corpus folders)."""
         import shutil

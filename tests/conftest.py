@@ -49,6 +49,13 @@ def seeded_store(tmp_path_factory) -> Path:
     return folder / "chroma"
 
 
+def config_over_seeds(seeded_store: Path, tmp_path_factory, name: str, **sections) -> Path:
+    """A config over a private copy of the seeded store, in a new folder: for module-scoped fixtures."""
+    folder = tmp_path_factory.mktemp(name)
+    shutil.copytree(seeded_store, folder / "chroma")
+    return write_config(folder, **sections)
+
+
 @pytest.fixture()
 def seeded_config(seeded_store, tmp_path):
     """Returns make(**sections) -> config path, over a private copy of the seeded store."""

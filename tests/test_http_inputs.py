@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -13,7 +12,7 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import ROOT, run_cli, write_config
+from tests.conftest import ROOT, config_over_seeds, run_cli
 from tests.ollama_standin import OllamaStandin, free_port
 from tests.procs import running
 
@@ -30,10 +29,9 @@ def standin():
 
 @pytest.fixture(scope="module")
 def config(standin, seeded_store, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("inputs")
-    shutil.copytree(seeded_store, folder / "chroma")
-    return write_config(folder, llm={"host": standin.url, "max_retries": 0, "condense": False},
-                        retrieval={"max_question_chars": 300})
+    return config_over_seeds(seeded_store, tmp_path_factory, "inputs",
+                             llm={"host": standin.url, "max_retries": 0, "condense": False},
+                             retrieval={"max_question_chars": 300})
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import sys
 
 import httpx
@@ -12,7 +11,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-from tests.conftest import ROOT, SEEDS, write_config
+from tests.conftest import ROOT, SEEDS, config_over_seeds
 from tests.ollama_standin import OllamaStandin, free_port
 from tests.procs import running
 
@@ -28,9 +27,7 @@ def standin():
 
 @pytest.fixture(scope="module")
 def config(standin, seeded_store, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("mcp")
-    shutil.copytree(seeded_store, folder / "chroma")
-    return write_config(folder, llm={"host": standin.url, "max_retries": 0})
+    return config_over_seeds(seeded_store, tmp_path_factory, "mcp", llm={"host": standin.url, "max_retries": 0})
 
 
 def env() -> dict:

@@ -8,7 +8,7 @@ import pytest
 
 from tests.browser import (CHROMIUM, CHROMIUM_ARGS, DETAILS, ask, bot_messages, chat_server, open_page,
                            partials, record_stream, shot, wait_answer)
-from tests.conftest import SMOLLM, write_config
+from tests.conftest import SMOLLM, config_over_seeds
 from tests.ollama_standin import OllamaStandin, refused_url
 
 pytestmark = pytest.mark.browser
@@ -61,9 +61,7 @@ def standin():
 def make_config(seeded_store, tmp_path_factory):
     """make(**sections) -> a config over a private copy of the seeded store (module-scoped, unlike seeded_config)."""
     def make(**sections):
-        folder = tmp_path_factory.mktemp("ui")
-        shutil.copytree(seeded_store, folder / "chroma")
-        return write_config(folder, **sections)
+        return config_over_seeds(seeded_store, tmp_path_factory, "ui", **sections)
 
     return make
 

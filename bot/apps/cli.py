@@ -179,14 +179,7 @@ def cmd_collections(args) -> int:
         bot.drop_collection(args.delete)
         print(f"deleted collection {args.delete}", file=sys.stderr)
         return 0
-    rows = []
-    for name in bot.collections():
-        try:
-            stats = bot.for_collection(name).stats()
-        except BotError:  # configured but never ingested
-            stats = {"documents": 0, "chunks": 0}
-        rows.append({"name": name, "documents": stats["documents"], "chunks": stats["chunks"]})
-    for row in rows:
+    for row in bot.collection_sizes():
         print(json.dumps(row) if args.json else f"{row['name']}\t{row['documents']} documents\t{row['chunks']} chunks")
     return 0
 

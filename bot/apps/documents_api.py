@@ -34,14 +34,7 @@ def documents_router(bot, authorized: Callable) -> APIRouter:
 
     @router.get("/collections", summary="The collections with their sizes")
     def collections():
-        rows = []
-        for name in bot.collections():
-            try:
-                stats = bot.for_collection(name).stats()
-            except BotError:  # configured, never ingested
-                stats = {"documents": 0, "chunks": 0}
-            rows.append({"name": name, "documents": stats["documents"], "chunks": stats["chunks"]})
-        return {"default": bot.collection, "collections": rows}
+        return {"default": bot.collection, "collections": bot.collection_sizes()}
 
     @router.delete("/collections/{name}", summary="Delete a collection: its index and its uploaded files")
     def drop(name: str):
