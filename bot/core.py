@@ -158,6 +158,8 @@ class Bot(Documents):
             trace.dropped_sources = len(retrieved) - len(given)
             shown = MarkerStream(len(given))  # markers to no source are not shown while streaming either
             for delta in self.llm.stream(msgs):
+                if not parts:  # what a user waits before text appears: context, prompt processing, one token
+                    trace.timings["first_token_s"] = time.perf_counter() - t0
                 parts.append(delta)
                 yield from filter(None, [shown.feed(delta)])
             yield from filter(None, [shown.flush()])

@@ -105,6 +105,14 @@ def test_custom_set_minimums_report_and_baseline(seeded_config, tmp_path):
     assert "### c2 (en, fact)" in report and f"- Question: {MISS['question']}" in report
     assert "- Expected: any of: Rosatom" in report and "### c1 " not in report
 
+    # The first two questions only: hit@5 is still 0.5, but the minimums hold for the whole set, not a part.
+    res = run_cli("eval", "--retrieval-only", "--qa", str(qa), "--out", str(tmp_path / "part"), "--limit", "2",
+                  config=cfg)
+    assert res.returncode == 0 and not [x for x in res.stderr.splitlines() if x.startswith("FAIL")]
+    assert "note: eval.min_scores not checked: --limit 2 scores part of" in res.stderr
+    part = json.loads((only_run(tmp_path / "part") / "summary.json").read_text())
+    assert part["scores"]["retrieval.evidence_hit@5"] == pytest.approx(0.5) and part["items"] == 2
+
     base = json.loads((run / "summary.json").read_text())
     base["run"] = "edited-baseline"
     base["scores"].update({"retrieval.evidence_hit@5": 1.0, "retrieval.evidence_hit@1": 0.6, "retrieval.mrr": 0.0})
@@ -155,12 +163,15 @@ def test_full_run_with_llamacpp_tiny_model(seeded_config, tmp_path):
     summary, rows, report = read_run(only_run(out))
     assert summary["model"].startswith("llamacpp:") and summary["retrieval_only"] is False
     for name in ("answers.accuracy", "answers.alias_match", "answers.token_f1", "answers.refusal_accuracy",
-                 "citations.cites_gold_doc", "latency.retrieve_p50", "latency.generate_p95", "retrieval.evidence_hit@5"):
+                 "citations.cites_gold_doc", "latency.retrieve_p50", "latency.generate_p95", "latency.first_token_p50",
+                 "latency.check_p95", "retrieval.evidence_hit@5"):
         assert name in summary["scores"], name
     for r in rows:
         assert r["mode"] == "generated" and isinstance(r["answer"], str) and r["answer"].strip()
         assert isinstance(r["citations"], list) and r["retrieved"]
-        assert set(r["timings"]) == {"retrieve_s", "generate_s"} and r["timings"]["generate_s"] > 0
+        t = r["timings"]  # the first token comes after retrieval and before the whole answer
+        assert set(t) == {"retrieve_s", "first_token_s", "generate_s", "check_s"} and t["generate_s"] > 0
+        assert t["retrieve_s"] < t["first_token_s"] <= t["retrieve_s"] + t["generate_s"]
         assert {"refused", "refusal_correct", "correct"} <= set(r["scores"])
     assert {"alias_match", "token_f1", "cites_gold"} <= set(rows[0]["scores"])
     # The tiny model's answers are unknown, but the report must list exactly the rows that missed: c1 when its

@@ -31,7 +31,9 @@ MEAN_SCORES = {
     "judge.faithfulness": "judge_faithfulness",
     "judge.correctness": "judge_correctness",
 }
-LATENCY_SCORES = ("latency.retrieve_p50", "latency.retrieve_p95", "latency.generate_p50", "latency.generate_p95")
+# first_token: from the question to the first text of the answer (retrieval included); check: the claim check
+STAGES = ("retrieve", "first_token", "generate", "check")
+LATENCY_SCORES = tuple(f"latency.{stage}_{p}" for stage in STAGES for p in ("p50", "p95"))
 SCORE_NAMES = (*MEAN_SCORES, *LATENCY_SCORES)
 
 
@@ -128,7 +130,7 @@ def aggregate(scores: Sequence[dict], timings: Sequence[dict] = ()) -> dict[str,
         value = mean(s.get(key) for s in scores)
         if value is not None:
             out[name] = value
-    for stage in ("retrieve", "generate"):
+    for stage in STAGES:
         vals = [t[f"{stage}_s"] for t in timings if t.get(f"{stage}_s") is not None]
         if vals:
             out[f"latency.{stage}_p50"] = percentile(vals, 50)
