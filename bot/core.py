@@ -187,7 +187,8 @@ class Bot(Documents):
         t3 = time.perf_counter()  # a refusal despite a very high score, or no claim supported: the sources' sentences
         note = None if mode == "passages" or cut_short else fallback_note(
             self.settings.answer, text, claims, trace.standalone_question, lang, retrieved, given,
-            list(self.prompts.refusals.values()), lambda: Vectors(self._embedder(), self._centering, self._index))
+            list(self.prompts.refusals.values()), lambda: Vectors(self._embedder(), self._centering, self._index),
+            {kind: self.prompts.note(kind, lang) for kind in ("refused", "unsupported")})
         trace.timings["fallback_s"] = time.perf_counter() - t3
         yield Answer(question=question, answer=text, citations=cite(text, given, claim),
                      sources=given, model=self.model_name, mode=mode, warning=warning or (note and note.warning),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot import Bot
 from bot.answer.fallback import REFUSAL_HEAD, UNSUPPORTED_WARNING
+from bot.answer.prompt import Prompts, prompts_dir
 from bot.answer.refusal import is_refusal
 from bot.apps.openai_api import sources_text
 from bot.apps.ui_render import answer_markdown
@@ -17,6 +18,8 @@ ANSWERABLE = "Für welche Oppositionspartei ist Nursultan Ermachanow als Anwalt 
 EVIDENCE = "Nursultan Ermachanow, ein Anwalt der Oppositionspartei El Tiregi"
 # q057 and q056: no seed says these; the best passage scores 2.53 for the first
 UNANSWERABLE = "What is the population of Kazakhstan?"
+# The question is German, so the note is: the bot's words in the user's language, the quotes in the sources'.
+NOTE_DE = "Hinweis: Es wurde keine Antwort erzeugt, aber diese Sätze der Quellen passen genau zur Frage"
 HOW_OLD = "How old is Kassym-Jomart Tokayev?"
 
 
@@ -34,7 +37,7 @@ def test_refusal_despite_a_very_high_score_gets_the_sources_sentences(seeded_con
     assert a.trace.retrieved[0].score >= 4.1 and EVIDENCE in a.trace.retrieved[0].text  # the case this covers
     assert a.answer == "Die Quellen sagen dazu nichts." and a.mode == "generated" and a.warning is None
     f = a.fallback
-    assert f is not None and f.kind == "refusal" and f.text.startswith(REFUSAL_HEAD)
+    assert f is not None and f.kind == "refusal" and f.text.startswith(NOTE_DE)
     assert 1 <= len(f.quotes) <= 2 and f.similarity >= 0.68
     assert any(contains_quote(q.quote, EVIDENCE) for q in f.quotes)  # the gold evidence, in the source's words
     for q in f.quotes:  # each quote is a sentence of the source it cites, and that citation resolves
@@ -47,7 +50,7 @@ def test_refusal_despite_a_very_high_score_gets_the_sources_sentences(seeded_con
     assert body["answer"] == a.answer and body["fallback"]["kind"] == "refusal"
     assert body["fallback"]["quotes"][0]["quote"] == f.quotes[0].quote
     md = answer_markdown(a, 0)  # the chat: the note set apart, its markers linked to the passages
-    assert REFUSAL_HEAD in md and all(f"(#cite-0-{q.n})" in md for q in f.quotes)
+    assert NOTE_DE in md and all(f"(#cite-0-{q.n})" in md for q in f.quotes)
     assert sources_text(a).endswith(f.text)  # /v1: after the Sources list
 
 
@@ -97,5 +100,22 @@ def test_cli_prints_the_note_after_the_answer(seeded_config, ollama):
     answer, rest = proc.stdout.split("\n", 1)
     assert answer == "Die Quellen sagen dazu nichts."
     note, sources = rest.split("\nSources:\n")
-    assert note.strip().startswith(REFUSAL_HEAD) and "El Tiregi" in note and "[1]" in note
+    assert note.strip().startswith(NOTE_DE) and "El Tiregi" in note and "[1]" in note
     assert sources.startswith("[1] ")  # the note's source is listed like a cited one
+
+
+def test_the_note_speaks_the_question_language_else_english(tmp_path):
+    """The shipped prompts have the notes in en, de, pl and no; Spanish gets English. A prompts folder from
+    before the notes existed (no [notes] table) still loads, and every note is then English."""
+    p = Prompts.load(prompts_dir())
+    assert p.note("refused", "de").startswith(NOTE_DE) and p.note("refused", "en") == REFUSAL_HEAD
+    assert p.note("unsupported", "pl").startswith("Uwaga: źródła nie potwierdzają")
+    assert p.note("refused", "es") == REFUSAL_HEAD
+    assert "notes" not in p.refusals and all(isinstance(v, str) for v in p.refusals.values())
+    old = tmp_path / "prompts"
+    old.mkdir()
+    for f in prompts_dir().iterdir():
+        text = f.read_text(encoding="utf-8")
+        (old / f.name).write_text(text.split("\n[notes.refused]")[0] if f.name == "refusals.toml" else text,
+                                  encoding="utf-8")
+    assert Prompts.load(old).note("refused", "de") is None  # and fallback_note falls back to REFUSAL_HEAD

@@ -60,9 +60,10 @@ def closest_sentences(question: str, lang: str, sources: list[Source], vectors, 
 
 
 def fallback_note(cfg, text: str, claims, question: str, lang: str, retrieved: list[Source], given: list[Source],
-                  refusals, vectors) -> Fallback | None:
+                  refusals, vectors, heads: dict[str, str | None] | None = None) -> Fallback | None:
     """The note for a generated answer, or None. cfg is Settings.answer; refusals the configured refusal
-    phrases (prompts/refusals.toml); `vectors` makes the Vectors, only when a note may be needed."""
+    phrases (prompts/refusals.toml); `vectors` makes the Vectors, only when a note may be needed; `heads`
+    the note's first line by kind ("refused", "unsupported") in the question's language (English if None)."""
     if not cfg.fallback or not given:
         return None
     refused = is_refusal(text, refusals)
@@ -76,7 +77,9 @@ def fallback_note(cfg, text: str, claims, question: str, lang: str, retrieved: l
         return None
     cites = [Citation(n=n, doc_id=given[n - 1].doc_id, chunk_id=given[n - 1].chunk_id, quote=q,
                       title=given[n - 1].title, date=given[n - 1].date, page=given[n - 1].page) for _, n, q in quotes]
+    heads = heads or {}
     if refused:
-        return Fallback("refusal", REFUSAL_HEAD, cites, score, quotes[0][0])
-    return Fallback("unsupported", UNSUPPORTED_HEAD, cites, score, quotes[0][0], UNSUPPORTED_WARNING)
+        return Fallback("refusal", heads.get("refused") or REFUSAL_HEAD, cites, score, quotes[0][0])
+    return Fallback("unsupported", heads.get("unsupported") or UNSUPPORTED_HEAD, cites, score, quotes[0][0],
+                    UNSUPPORTED_WARNING)
 

@@ -33,6 +33,7 @@ class Prompts:
     condense: str
     refusals: dict[str, str]
     languages: dict[str, str]
+    notes: dict[str, dict[str, str]]  # the bot's own notes ([notes.KIND] in refusals.toml) by language
 
     @classmethod
     def load(cls, folder: Path) -> "Prompts":
@@ -41,15 +42,20 @@ class Prompts:
             raise BotError(f"prompt folder {folder} lacks {', '.join(missing)}: restore them or fix prompts.dir")
         text = {f: (folder / f).read_text(encoding="utf-8") for f in _FILES}
         ref = tomllib.loads(text["refusals.toml"])
-        languages = ref.pop("languages", {})
+        languages, notes = ref.pop("languages", {}), ref.pop("notes", {})  # what is left: the refusals
         return cls(text["system.txt"].strip(), text["answer.txt"].strip(), text["source.txt"].strip(),
-                   text["condense.txt"].strip(), ref, languages)
+                   text["condense.txt"].strip(), ref, languages, notes)
 
     def language_name(self, code: str) -> str:
         """The prompt files' name for the language, else CLDR's English name (Babel), e.g. "es" -> "Spanish"."""
         from babel import Locale
 
         return self.languages.get(code) or Locale("en").languages.get(code) or "the language of the question"
+
+    def note(self, kind: str, code: str) -> str | None:
+        """The note `kind` in the question's language, else English; None when the files have neither."""
+        texts = self.notes.get(kind, {})
+        return texts.get(code) or texts.get("en")
 
     def refusal(self, code: str) -> str:
         return self.refusals.get(code, self.refusals.get("en", "The sources don't say."))

@@ -5,7 +5,10 @@ do not matter). Three rules keep the score honest (tests/test_answer_scores.py h
 - an alias the question already holds counts only where the answer uses it outside a restatement of the
   question (a run of ECHO_RUN or more words copied from it) and not negated ("not in a runoff");
 - an either-or item lists the other options as `rivals`: its first option the answer asserts must be an alias;
-- all-answers items accept spelling variants and endings (Alijew, Alijewem for Aliyev).
+- all-answers items, and any alias written with a capital (a name, a German noun), accept spelling variants
+  and endings (Alijew, Alijewem for Aliyev; "z Emmanuelem Macronem" gives Macron): an inflecting language
+  declines names, and no alias list can hold every case. Lower-case aliases (numbers, ordinary words) match
+  exactly, so "four" is not found in "fourth".
 """
 from __future__ import annotations
 
@@ -131,7 +134,11 @@ def alias_match(answer: str, aliases: Sequence[str], all_answers: bool = False, 
     """Whether the answer gives an accepted answer (every one with all_answers); see the module docstring."""
     ws = words(answer)
     seq = [w for w, _ in ws]
-    norm = [a for a in ([w for w, _ in words(x)] for x in aliases) if a]
+    norm, loose = [], []
+    for x in aliases:
+        if a := [w for w, _ in words(x)]:
+            norm.append(a)
+            loose.append(all_answers or x.strip()[:1].isupper())
     if not norm:
         return False
     qseq = [w for w, _ in words(question)] if question else []
@@ -148,13 +155,13 @@ def alias_match(answer: str, aliases: Sequence[str], all_answers: bool = False, 
                       for pos in _find(seq, a, True) if not in_span(pos, len(a), both) and not _negated(ws, pos))
         return bool(hits) and hits[0][1]
 
-    def found(alias: list[str]) -> bool:
-        positions = _find(seq, alias, all_answers)
+    def found(alias: list[str], loose: bool) -> bool:
+        positions = _find(seq, alias, loose)
         if not (qseq and _find(qseq, alias, True)):
             return bool(positions)
         return any(not in_span(p, len(alias), spans) and not _negated(ws, p) for p in positions)
 
-    hits = [found(a) for a in norm]
+    hits = [found(a, lo) for a, lo in zip(norm, loose)]
     return all(hits) if all_answers else any(hits)
 
 
