@@ -73,6 +73,13 @@ def scores(ranks: list[int | None]) -> dict:
             "mrr": sum(1 / r for r in ranks if r) / n}
 
 
+def spread(items: list, n: int | None) -> list:
+    """n items taken at even steps through the list (all of them when n is None or not smaller)."""
+    if not n or n >= len(items):
+        return items
+    return [items[i * len(items) // n] for i in range(n)]
+
+
 def run_questions(bots: dict, sets: list, k: int) -> tuple[dict, dict]:
     """Every question through every bot, alternating which goes first so that they share the load fairly."""
     rows: dict = {name: [] for name in bots}
@@ -119,6 +126,9 @@ def main() -> int:
                          "only settings that do not change what ingest writes (repeatable)")
     ap.add_argument("-k", type=int, default=10, help="results per question; MRR counts ranks up to k")
     ap.add_argument("--json", help="also write per-question ranks to this file")
+    ap.add_argument("--sample", type=int, metavar="N",
+                    help="only N questions of each file, spread evenly over it (for slow settings such as "
+                         "retrieval.translate, which calls the LLM for every question)")
     args = ap.parse_args()
 
     from bot import Bot
@@ -136,7 +146,8 @@ def main() -> int:
         key = ingest_key(settings)
         if args.against and ingest_key(load_settings(args.config, **against)) != key:
             raise BotError("--against changes what ingest writes; compare such settings in two separate runs")
-        sets = [(Path(p).name, [i for i in load_qa(p, corpus) if i.answerable]) for p in args.qa]
+        sets = [(Path(p).name, spread([i for i in load_qa(p, corpus) if i.answerable], args.sample))
+                for p in args.qa]
     except BotError as e:
         raise SystemExit(f"error: {e}") from None
     store = Path(args.store).resolve() / key

@@ -88,6 +88,9 @@ class Retrieval(_Section):
     common_word_share: float = Field(0.5, gt=0.0, le=1.0)
     common_word_weight: float = Field(0.7, ge=0.0, le=1.0)  # 0 turns it off
     max_question_chars: int = Field(4000, ge=1)  # longer questions are refused with a clear error
+    # Translate the question with the LLM into the collection's other languages (bot/retrieval/translate.py);
+    # costs one LLM call per question, so off by default
+    translate: bool = False
 
 
 class LLM(_Section):

@@ -80,7 +80,24 @@ class Bot(Documents):
             raise QuestionError(f"k must be 1 or more, got {k}")
         query = self.check_question(query)
         self._open_index()
-        return self._retriever.search(query, k)
+        if not self.settings.retrieval.translate:
+            return self._retriever.search(query, k)
+        with self.llm.turn():  # the translation is an LLM call: one generation at a time
+            return self._retriever.search(query, k, self._translations(query))
+
+    def _translations(self, query: str, trace: Trace | None = None) -> dict[str, str]:
+        """The query in the collection's other languages (retrieval.translate, bot/retrieval/translate.py)."""
+        if not self.settings.retrieval.translate:
+            return {}
+        from bot.retrieval.translate import translate_query
+
+        t0 = time.perf_counter()
+        langs = {r.lang or "" for r in self._index.registry().values()}
+        out = translate_query(self.llm.chat, self.prompts.translate, self.prompts.language_name, query,
+                              question_lang(query), langs)
+        if trace is not None:
+            trace.translations, trace.timings["translate_s"] = out, time.perf_counter() - t0
+        return out
 
     def llm_status(self) -> tuple[bool, str]:
         """(ok, one line) for the configured LLM."""
@@ -142,7 +159,8 @@ class Bot(Documents):
         lang = question_lang(question)
         trace.standalone_question = self._standalone(question, history, trace)
         t0 = time.perf_counter()
-        retrieved = self._retriever.search(trace.standalone_question)
+        retrieved = self._retriever.search(trace.standalone_question, None,
+                                           self._translations(trace.standalone_question, trace))
         trace.retrieved = retrieved
         timings = {"retrieve_s": time.perf_counter() - t0, "generate_s": 0.0}
 

@@ -128,6 +128,7 @@ class Trace:
     prompt: list[dict] = field(default_factory=list)  # [{"role", "content"}]
     prompt_tokens: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    translations: dict[str, str] = field(default_factory=dict)  # retrieval.translate: {lang: the question in it}
 
 
 @dataclass
@@ -168,6 +169,7 @@ class Answer:
             t = self.trace
             out["trace"] = {
                 "standalone_question": t.standalone_question,
+                "translations": t.translations,
                 "retrieved": [s.to_json() for s in t.retrieved],
                 "dropped_sources": t.dropped_sources,
                 "prompt": t.prompt,

@@ -28,3 +28,10 @@ def test_parse_set_reads_toml_values_and_refuses_a_bare_key():
         "retrieval": {"keyword": False, "candidates": 40}, "llm": {"model": "qwen2.5:3b"}}
     with pytest.raises(SystemExit, match="SECTION.KEY=VALUE"):
         xquad.parse_set(["keyword=false"])
+
+
+def test_spread_takes_even_steps_through_the_file():
+    """A file ordered by language (a, a, b, b, c, c, d, d) sampled to 4 gets one of each: items 0, 2, 4, 6."""
+    items = list("aabbccdd")
+    assert xquad.spread(items, 4) == ["a", "b", "c", "d"]
+    assert xquad.spread(items, None) == items and xquad.spread(items, 9) == items

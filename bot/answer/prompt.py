@@ -34,6 +34,7 @@ class Prompts:
     refusals: dict[str, str]
     languages: dict[str, str]
     notes: dict[str, dict[str, str]]  # the bot's own notes ([notes.KIND] in refusals.toml) by language
+    translate: str = ""  # translate.txt (retrieval.translate); optional, so older prompt folders still load
 
     @classmethod
     def load(cls, folder: Path) -> "Prompts":
@@ -44,7 +45,9 @@ class Prompts:
         ref = tomllib.loads(text["refusals.toml"])
         languages, notes = ref.pop("languages", {}), ref.pop("notes", {})  # what is left: the refusals
         return cls(text["system.txt"].strip(), text["answer.txt"].strip(), text["source.txt"].strip(),
-                   text["condense.txt"].strip(), ref, languages, notes)
+                   text["condense.txt"].strip(), ref, languages, notes,
+                   (folder / "translate.txt").read_text(encoding="utf-8").strip()
+                   if (folder / "translate.txt").is_file() else "")
 
     def language_name(self, code: str) -> str:
         """The prompt files' name for the language, else CLDR's English name (Babel), e.g. "es" -> "Spanish"."""

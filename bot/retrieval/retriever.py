@@ -10,6 +10,7 @@ from bot.lang import question_lang
 from bot.retrieval.bm25 import BM25, without_common_words
 from bot.retrieval.centering import Centering, CollectionCentering, language_means
 from bot.retrieval.store import Index
+from bot.retrieval.translate import by_language
 from bot.types import Source
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: flattens the head so neither ranking dominates
@@ -94,7 +95,7 @@ class Retriever:
                                                                    strength), version
         return self._langs
 
-    def query_vector(self, query: str) -> list[float]:
+    def query_vector(self, query: str, lang: str | None = None) -> list[float]:
         """The question's vector, blended with that of the question without the collection's common words.
 
         A collection about one person names them, and their country, in most passages; a question names them
@@ -111,27 +112,41 @@ class Retriever:
             if stripped != query:
                 texts.append(stripped)
         vecs = [with_retries(lambda t=t: self.embed.get_query_embedding(t), self.settings) for t in texts]
-        lang = question_lang(query)
+        lang = lang or question_lang(query)
         vecs = np.asarray(self.centering.apply(vecs, [lang] * len(vecs), "query"))
         vec = vecs[0] if len(vecs) == 1 else (1 - cfg.common_word_weight) * vecs[0] + cfg.common_word_weight * vecs[1]
         return self._collection_centering().query(vec / (np.linalg.norm(vec) + 1e-12), lang).tolist()
 
-    def search(self, query: str, k: int | None = None) -> list[Source]:
-        """The k best chunks for the query.
+    def search(self, query: str, k: int | None = None, translations: dict[str, str] | None = None) -> list[Source]:
+        """The k best chunks for the query; with `translations` ({lang: the query in it}, see translate.py)
+        each passage is scored by the query in its own language where there is one."""
+        k = k or self.settings.retrieval.top_k
+        ranked = self.rank(query, k)
+        if translations:
+            own = question_lang(query)
+            rankings = {lang: self.rank(text, k, lang) for lang, text in translations.items() if lang != own}
+            rankings[own] = ranked
+            bm25 = self._keyword()  # its pass over the chunks keeps each one's language
+            ranked = by_language(rankings, dict(zip(bm25.ids, bm25.langs)), own)
+        return self._sources(ranked[:k])
+
+    def rank(self, query: str, k: int, lang: str | None = None) -> list[tuple[str, float]]:
+        """Every candidate chunk for the query with its fused score, best first; `lang` the query's language
+        when known (a translation), else detected.
 
         Dense retrieval matches sentences rather than whole chunks: a question asks about one fact, and a
         short sentence's vector is not diluted by the rest of its chunk, so a chunk scores as its best
         sentence (measured: bench/README.md).
         """
         cfg = self.settings.retrieval
-        k = k or cfg.top_k
         n = max(cfg.candidates, k)
-        vec = self.query_vector(query)
+        vec = self.query_vector(query, lang)
         langs = self._collection_centering()
         dense = langs.adjust(dict(self.index.nearest_chunks(vec, n)), vec)
         keyword = {}
         if cfg.keyword:
-            keyword = dict(self._keyword().search(query, n, question_lang(query), cfg.own_language_keyword_weight))
+            keyword = dict(self._keyword().search(query, n, lang or question_lang(query),
+                                                  cfg.own_language_keyword_weight))
         if not keyword:
             ranked = sorted(dense.items(), key=lambda kv: -kv[1])
         elif cfg.fusion == "rrf":
@@ -142,7 +157,9 @@ class Retriever:
             missing = [cid for cid in keyword if cid not in dense]
             dense.update(langs.adjust(self.index.chunk_similarities(vec, missing), vec))
             ranked = combine(dense, keyword, cfg.dense_weight, cfg.keyword_weight)
-        ranked = ranked[:k]
+        return ranked
+
+    def _sources(self, ranked: list[tuple[str, float]]) -> list[Source]:
         texts = self.index.get_chunks([cid for cid, _ in ranked])
         out = []
         for cid, score in ranked:
