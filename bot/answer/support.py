@@ -24,6 +24,7 @@ import numpy as np
 from bot.answer.claims import plain
 from bot.answer.facts import Facts, clauses, extract
 from bot.answer.names import name_found, word_found
+from bot.answer.places import place_found, place_of
 from bot.answer.vectors import Vectors  # noqa: F401 - the check's callers build it from here
 from bot.answer.wording import beginnings, quoted, unshared
 from bot.lang import detect_lang, sentences
@@ -73,6 +74,9 @@ def _missing(facts: Facts, passages: list[Passage], lang: str) -> list[str]:
     out += [str(y) for y in sorted(facts.years) if y not in years]
     out += [num(x) for x in sorted(facts.numbers) if x not in numbers and not (x == int(x) and int(x) in facts.years)]
     out += [" ".join(g) for g in facts.names if not any(name_found(g, p.facts) for p in passages)]
+    named = {w for g in facts.names for w in g}
+    places = {w: pid for w in facts.anchors if w not in named and (pid := place_of(w))}  # Moskwy, Rosji
+    out += [w for w, pid in places.items() if not any(place_found(pid, p.facts.words) for p in passages)]
     return out + _misplaced(facts, passages, month, num)
 
 

@@ -1,0 +1,77 @@
+"""Rescore a `bot eval` run's answers with the code as it is now, without generating them again.
+
+Usage: .venv/bin/python bench/replay_eval.py RUN_DIR [--out DIR]
+
+A full run with a real model on 2 cores takes an hour or more; a change to the scoring or to the claim check
+need not cost another. Each generated answer is replayed through the real answer path (`bot eval`'s own
+score_item) with the Ollama stand-in repeating the saved text, so retrieval, the sources given, the claim
+check and every metric are today's, and the run's generation timings are kept. Retrieval must be what it was
+when the answers were generated (the citations [n] refer to those sources): a question whose retrieved
+chunks differ now is counted and reported, not rescored silently. Writes a new run folder (summary.json,
+results.jsonl, report.md) and prints the summary table.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("run", help="a bot eval run folder (results.jsonl, summary.json)")
+    ap.add_argument("--out", default="/tmp/replayed", help="where the new run folder goes")
+    args = ap.parse_args()
+
+    from bot import Bot
+    from bot.evaluation import metrics, report, runner
+    from bot.evaluation.qaset import load_qa
+    from tests.ollama_standin import OllamaStandin
+
+    run = Path(args.run)
+    old = [json.loads(x) for x in (run / "results.jsonl").open(encoding="utf-8")]
+    summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+    cfg = summary["config"]
+    items = {i.id: i for i in load_qa(Path(summary["qa"]), Path(cfg["corpus"]["paths"][0]))}
+    reply = {"text": ""}
+    sections = {k: cfg[k] for k in ("store", "retrieval", "answer", "context", "embedding", "chunking")}
+    with OllamaStandin(models=("gemma3:4b",), reply=lambda body: reply["text"]) as llm:
+        bot = Bot.from_config(None, **sections, llm={
+            "host": llm.url, "provider": "ollama", "model": "gemma3:4b",
+            "context_window": cfg["llm"]["context_window"], "max_tokens": cfg["llm"]["max_tokens"]})
+        refusals = list(bot.prompts.refusals.values())
+        rows, moved = [], []
+        for r in old:
+            if r["mode"] != "generated":
+                rows.append(r)
+                continue
+            reply["text"] = r["answer"]
+            new = runner.score_item(bot, items[r["id"]], False, None, refusals)
+            if new["retrieved"] != r["retrieved"]:
+                moved.append(r["id"])
+            new["timings"] = r["timings"]
+            rows.append(new)
+    scores = metrics.aggregate([r["scores"] for r in rows], [r["timings"] for r in rows])
+    out = runner._run_dir(Path(args.out))
+    new_summary = {**summary, "run": out.name, "replayed_from": str(run), "retrieval_moved": moved,
+                   "scores": scores, "by_type": runner._groups(rows, "type", runner.TYPES),
+                   "by_lang": runner._groups(rows, "lang", runner.LANGS)}
+    with open(out / "results.jsonl", "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    (out / "summary.json").write_text(json.dumps(new_summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    path = report.write_report(out, new_summary, rows, report.load_run(run))
+    print(report.format_table(new_summary))
+    if moved:
+        print(f"warning: retrieval differs now for {len(moved)} questions ({', '.join(moved[:8])}); their "
+              "citations may point at other sources", file=sys.stderr)
+    print(f"replayed {sum(r['mode'] == 'generated' for r in old)} answers of {run}; report: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

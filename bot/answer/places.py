@@ -1,0 +1,69 @@
+"""Countries and cities a claim names, and whether a passage names them too, in any language (CLDR via Babel).
+
+A place has its own name in each language (Moskau, Moskwa, Moscow, Москва), so the name check, which
+matches spellings, leaves such words alone (bot/answer/names.py). A claim "Tokajew przyjechał do Moskwy"
+cited to a passage that never mentions Moscow is then checked by its meaning alone, which the similar topic
+passes. CLDR holds every country's name and the cities of the time zones in each language; those are the
+places checked here. A claim's word is a place when it is one of those names or the name with a case ending
+(Moskwy, Moskwie, Rosji, Paryżu); the passage holds the place when one of its words begins like any of the
+place's names (first four folded letters: Moskau, Moskva; russische for Russland, since passages often say
+"the Russian president" where a claim says "Russia").
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from bot.answer.names import full_fold
+
+# Languages whose place names are read; a claim in another one is still checked against all of these.
+_LOCALES = ("en", "de", "pl", "nb", "nn", "da", "sv", "fr", "es", "it", "nl", "pt", "ru", "uk", "cs", "fi")
+_VOWELS = "aeiouy"
+MAX_ENDING = 3  # letters a case ending may add to a place name (Moskwa -> Moskwie)
+
+
+@lru_cache(maxsize=1)
+def _places() -> tuple[dict[str, frozenset[str]], dict[str, list[tuple[str, str]]]]:
+    """(place id -> its names' prefixes, first four letters -> [(folded name, place id)])."""
+    from babel import Locale
+
+    names: dict[str, set[str]] = {}
+    for code in _LOCALES:
+        loc = Locale.parse(code)
+        for terr, name in loc.territories.items():
+            if terr.isalpha() and len(terr) == 2 and " " not in name:
+                names.setdefault(f"territory:{terr}", set()).add(name)
+        for zone, info in loc.time_zones.items():
+            if "city" in info and " " not in info["city"]:
+                names.setdefault(f"zone:{zone}", set()).add(info["city"])
+    for zone in list(Locale.parse("pl").time_zones):  # English: the zone id's city (Europe/Moscow)
+        city = zone.rsplit("/", 1)[-1]
+        if "_" not in city:
+            names.setdefault(f"zone:{zone}", set()).add(city)
+    prefixes: dict[str, frozenset[str]] = {}
+    index: dict[str, list[tuple[str, str]]] = {}
+    for pid, forms in names.items():
+        folded = {full_fold(f) for f in forms if len(full_fold(f)) >= 4}
+        prefixes[pid] = frozenset(f[:4] for f in folded)
+        for f in folded:
+            index.setdefault(f[:4], []).append((f, pid))
+    return prefixes, index
+
+
+def place_of(word: str) -> str | None:
+    """The place a capitalised claim word names, or None: the name itself or with a case ending."""
+    if not word[:1].isupper():
+        return None
+    w = full_fold(word)
+    if len(w) < 4:
+        return None
+    for form, pid in _places()[1].get(w[:4], ()):
+        stem = form.rstrip(_VOWELS) if len(form) >= 5 else form
+        if w == form or (len(stem) >= 3 and w.startswith(stem) and len(w) - len(stem) <= MAX_ENDING):
+            return pid
+    return None
+
+
+def place_found(pid: str, words: set[str]) -> bool:
+    """Whether a passage (its folded words) names the place in any language."""
+    prefixes = _places()[0].get(pid, frozenset())
+    return any(w[:4] in prefixes for w in words if len(w) >= 4)
