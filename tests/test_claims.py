@@ -279,3 +279,14 @@ def test_a_quoted_sentence_and_a_missing_fact_need_no_vector(vectors):
     # unsupported whatever its similarity. Only 3, a paraphrase with all its facts present, is embedded.
     assert got[0] == (True, None) and got[1][0] is False and "Merkel" in got[1][1] and got[2] == (True, None)
     assert embedded == ["Tokajew sprach in Moskau mit Putin."]
+
+
+def test_a_polish_locative_month_is_the_month(vectors):
+    """"w marcu" (in March, locative) is CLDR's genitive "marca" with its vowel changed: q011's passage says
+    Nazarbajew "w marcu ustąpił", so an English claim "resigned in March" is not missing its month; a
+    passage without it still is."""
+    passage = "Rządzący Kazachstanem od niemal 30 lat Nazarbajew w marcu ustąpił z funkcji prezydenta."
+    got = verdicts(vectors, "Nazarbajew resigned as president in March [1].", [source(passage, "pl")], "en")
+    assert got[0] == (True, None)
+    got = verdicts(vectors, "Nazarbajew resigned as president in April [1].", [source(passage, "pl")], "en")
+    assert got[0][0] is False and "April" in got[0][1]

@@ -13,12 +13,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from bot.answer.names import full_fold
+from bot.answer.names import _INTL, _zipf, full_fold
 
 # Languages whose place names are read; a claim in another one is still checked against all of these.
 _LOCALES = ("en", "de", "pl", "nb", "nn", "da", "sv", "fr", "es", "it", "nl", "pt", "ru", "uk", "cs", "fi")
 _VOWELS = "aeiouy"
 MAX_ENDING = 3  # letters a case ending may add to a place name (Moskwa -> Moskwie)
+
+
+def _a_word(text: str) -> bool:
+    return any(_zipf(text, lang) >= 3.0 for lang in _INTL)
 
 
 @lru_cache(maxsize=1)
@@ -35,14 +39,17 @@ def _places() -> tuple[dict[str, frozenset[str]], dict[str, list[tuple[str, str]
         for zone, info in loc.time_zones.items():
             if "city" in info and " " not in info["city"]:
                 names.setdefault(f"zone:{zone}", set()).add(info["city"])
-    for zone in list(Locale.parse("pl").time_zones):  # English: the zone id's city (Europe/Moscow)
-        city = zone.rsplit("/", 1)[-1]
+    for pid in [p for p in names if p.startswith("zone:")]:  # English: the zone id's city (Europe/Moscow)
+        city = pid.rsplit("/", 1)[-1]
         if "_" not in city:
-            names.setdefault(f"zone:{zone}", set()).add(city)
+            names[pid].add(city)
     prefixes: dict[str, frozenset[str]] = {}
     index: dict[str, list[tuple[str, str]]] = {}
     for pid, forms in names.items():
-        folded = {full_fold(f) for f in forms if len(full_fold(f)) >= 4}
+        # a name of three letters is also a word (Man, Rom); one of four may fold to three (Kyiv: "kiv"), if
+        # that is no word of its own (Chad: "had")
+        folded = {full_fold(f) for f in forms if len(full_fold(f)) >= 4
+                  or (len(f) >= 4 and len(full_fold(f)) == 3 and not _a_word(full_fold(f)))}
         prefixes[pid] = frozenset(f[:4] for f in folded)
         for f in folded:
             index.setdefault(f[:4], []).append((f, pid))
@@ -54,11 +61,11 @@ def place_of(word: str) -> str | None:
     if not word[:1].isupper():
         return None
     w = full_fold(word)
-    if len(w) < 4:
+    if len(w) < 3:
         return None
     for form, pid in _places()[1].get(w[:4], ()):
-        stem = form.rstrip(_VOWELS) if len(form) >= 5 else form
-        if w == form or (len(stem) >= 3 and w.startswith(stem) and len(w) - len(stem) <= MAX_ENDING):
+        stem = form[:-1] if form[-1] in _VOWELS else form  # Moskwa -> Moskwy, Rosja (rosia) -> Rosji (rosi)
+        if w == form or (len(stem) >= 4 and w.startswith(stem) and len(w) - len(stem) <= MAX_ENDING):
             return pid
     return None
 
@@ -66,4 +73,4 @@ def place_of(word: str) -> str | None:
 def place_found(pid: str, words: set[str]) -> bool:
     """Whether a passage (its folded words) names the place in any language."""
     prefixes = _places()[0].get(pid, frozenset())
-    return any(w[:4] in prefixes for w in words if len(w) >= 4)
+    return any(w[:4] in prefixes or w[:3] in prefixes for w in words if len(w) >= 3)  # 3: a short name's
