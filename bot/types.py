@@ -88,10 +88,11 @@ class Claim:
     reason: str | None = None  # why it is not supported (or not checked)
     precise: list[int] = field(default_factory=list)  # citations that support it alone or are needed with the others
     similarity: float | None = None  # closest cited sentence (cosine); for the trace
+    recite: dict | None = None  # {"n", "quote"}: a given source the model did not cite that supports it
 
     def to_json(self) -> dict:
         return {"text": self.text, "citations": self.citations, "supported": self.supported,
-                "evidence": self.evidence, "reason": self.reason}
+                "evidence": self.evidence, "reason": self.reason, "recite": self.recite}
 
 
 @dataclass(frozen=True)
@@ -147,9 +148,15 @@ class Answer:
     fallback: Fallback | None = None  # the bot's note beside a failed answer (bot/answer/fallback.py)
 
     def listed_citations(self) -> list[Citation]:
-        """What front ends list under the answer: its citations, then the sources only the fallback note quotes."""
+        """What front ends list under the answer: its citations, then the sources only the fallback note quotes
+        or the claim check points to (Claim.recite)."""
         cited = {c.n for c in self.citations}
-        quotes = self.fallback.quotes if self.fallback else []
+        quotes = list(self.fallback.quotes) if self.fallback else []
+        for c in self.claims:  # the sources the claim check found saying a claim the model cited wrongly
+            if c.recite and 1 <= c.recite["n"] <= len(self.sources):
+                s = self.sources[c.recite["n"] - 1]
+                quotes.append(Citation(n=c.recite["n"], doc_id=s.doc_id, chunk_id=s.chunk_id, quote=c.recite["quote"],
+                                       title=s.title, date=s.date, page=s.page))
         return self.citations + [q for q in quotes if q.n not in cited and not cited.add(q.n)]
 
     def to_json(self, trace: bool = False) -> dict:

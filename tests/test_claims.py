@@ -191,7 +191,7 @@ def test_scripted_answer_marks_the_invented_claim(seeded_config, ollama):
     assert [c["supported"] for c in claims] == [True, False, False], claims
     assert "Merkel" in claims[1]["reason"] and "29 listopada" in claims[2]["reason"]
     assert claims[0]["evidence"] and "28. November" in claims[0]["evidence"][0]["quote"]
-    assert set(claims[0]) == {"text", "citations", "supported", "evidence", "reason"}
+    assert set(claims[0]) == {"text", "citations", "supported", "evidence", "reason", "recite"}
     assert out["trace"]["claims"][1]["supported"] is False and "check_s" in out["trace"]["timings"]
 
 
@@ -211,13 +211,16 @@ def test_claim_scores_by_hand():
     from bot.types import Claim
 
     claims = [Claim("a [1][2].", [1, 2], True, precise=[1]),  # supported; [2] neither supports alone nor is needed
-              Claim("b [3].", [3], False),                      # unsupported: its citation is not precise
+              Claim("b [3].", [3], False, recite={"n": 4, "quote": "b"}),  # unsupported, but [4] says it
               Claim("c.", [], None)]                            # uncited: counts as unsupported
-    # recall 1 supported / 3 claims; precision 1 precise / 3 citations; uncited 1 / 3
-    assert claim_scores(claims) == {"claim_recall": 1 / 3, "claim_precision": 1 / 3, "uncited_claims": 1 / 3}
+    # recall 1 supported / 3 claims; precision 1 precise / 3 citations; uncited 1 / 3; in the sources: a and b
+    assert claim_scores(claims) == {"claim_recall": 1 / 3, "claim_precision": 1 / 3, "uncited_claims": 1 / 3,
+                                    "claims_in_sources": 2 / 3}
     only_uncited = claim_scores([Claim("c.", [], None)])
-    assert only_uncited == {"claim_recall": 0.0, "claim_precision": None, "uncited_claims": 1.0}
-    assert claim_scores([]) == {"claim_recall": None, "claim_precision": None, "uncited_claims": None}
+    assert only_uncited == {"claim_recall": 0.0, "claim_precision": None, "uncited_claims": 1.0,
+                            "claims_in_sources": 0.0}
+    assert claim_scores([]) == {"claim_recall": None, "claim_precision": None, "uncited_claims": None,
+                                "claims_in_sources": None}
 
 
 def test_an_article_is_no_number(vectors):

@@ -123,12 +123,16 @@ def _print_unsupported(claims) -> None:
     from bot.answer.claims import all_unsupported
 
     bad = [c for c in claims if c.supported is False]
-    if not bad:
-        return
-    print("\nNot supported by the cited sources:" if not all_unsupported(claims) else
-          "\nNone of this answer's claims is supported by the sources it cites:")
+    if bad:
+        print("\nNot supported by the cited sources:" if not all_unsupported(claims) else
+              "\nNone of this answer's claims is supported by the sources it cites:")
     for c in bad:
-        print(textwrap.indent(textwrap.fill(f"✗ {c.text} ({c.reason})", 100, subsequent_indent="  "), "  "))
+        hint = f"; [{c.recite['n']}] says it" if c.recite else ""
+        print(textwrap.indent(textwrap.fill(f"✗ {c.text} ({c.reason}{hint})", 100, subsequent_indent="  "), "  "))
+    for c in claims:
+        if c.supported is None and c.recite:
+            print(textwrap.indent(textwrap.fill(f"→ {c.text} (cites nothing; [{c.recite['n']}] says it)", 100,
+                                                subsequent_indent="  "), "  "))
 
 
 @command

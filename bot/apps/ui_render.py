@@ -39,16 +39,23 @@ def partial(text: str, i: int, n_hint: int = 50) -> str:
 
 def checked(a: Answer, i: int) -> str:
     """The answer with linked markers, each claim its cited sources do not support followed by a warning
-    link: its title (shown on hover) is the checker's reason, and a click opens the passage it cites."""
+    link: its title (shown on hover) is the checker's reason, and a click opens the passage it cites; a
+    claim another given source says (Claim.recite) also gets a link to that source."""
     out, pos = [], 0
     for c in a.claims:
         at = a.answer.find(c.text, pos)
-        if c.supported is not False or at < 0:
+        if not (c.supported is False or c.recite) or at < 0:
             continue
         end = at + len(c.text)
-        why = md_text(c.reason or "the cited source does not say this").replace('"', "'").replace("\n", " ")
-        target = f"#cite-{i}-{c.citations[0]}" if c.citations else "#"
-        out.append(linked(a.answer[pos:end], i, len(a.sources)) + f' [⚠ not in the source]({target} "{why}")')
+        mark = ""
+        if c.supported is False:
+            why = md_text(c.reason or "the cited source does not say this").replace('"', "'").replace("\n", " ")
+            target = f"#cite-{i}-{c.citations[0]}" if c.citations else "#"
+            mark = f' [⚠ not in the source]({target} "{why}")'
+        if c.recite:  # another given source says it: the model cited the wrong one, or none
+            n = c.recite["n"]
+            mark += f' [→ [{n}] says this](#cite-{i}-{n} "found by the claim check, not cited by the model")'
+        out.append(linked(a.answer[pos:end], i, len(a.sources)) + mark)
         pos = end
     return "".join(out) + linked(a.answer[pos:], i, len(a.sources))
 

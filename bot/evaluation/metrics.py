@@ -25,6 +25,7 @@ MEAN_SCORES = {
     "citations.claim_recall": "claim_recall",
     "citations.claim_precision": "claim_precision",
     "citations.uncited_claims": "uncited_claims",
+    "citations.claims_in_sources": "claims_in_sources",
     "citations.doc_precision": "citation_precision",
     "citations.cites_gold_doc": "cites_gold",
     "citations.uncited_answers": "uncited",
@@ -96,15 +97,18 @@ def claim_scores(claims: Sequence) -> dict[str, float | None]:
 
     claim_recall: supported claims / claims (an uncited claim is unsupported); claim_precision: precise
     citations / citations, a citation being precise when its claim is supported and it supports the claim
-    alone or the claim's other citations do not without it; uncited_claims: claims with no citation / claims.
-    All None for an answer without claims.
+    alone or the claim's other citations do not without it; uncited_claims: claims with no citation / claims;
+    claims_in_sources: claims that their citations or another given source supports (Claim.recite) / claims,
+    so that claim_recall's misses split into wrong citations and what no source says. All None for an
+    answer without claims.
     """
     if not claims:
-        return {"claim_recall": None, "claim_precision": None, "uncited_claims": None}
+        return {"claim_recall": None, "claim_precision": None, "uncited_claims": None, "claims_in_sources": None}
     cites = sum(len(c.citations) for c in claims)
     return {"claim_recall": sum(c.supported is True for c in claims) / len(claims),
             "claim_precision": sum(len(c.precise) for c in claims) / cites if cites else None,
-            "uncited_claims": sum(not c.citations for c in claims) / len(claims)}
+            "uncited_claims": sum(not c.citations for c in claims) / len(claims),
+            "claims_in_sources": sum(c.supported is True or c.recite is not None for c in claims) / len(claims)}
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
