@@ -32,6 +32,11 @@ def main() -> int:
     from bot.evaluation.qaset import load_qa
     from tests.ollama_standin import OllamaStandin
 
+    import os
+
+    # BOT_LLM__* would win over the stand-in (environment over overrides) and generate the answers again
+    for key in [k for k in os.environ if k.upper().startswith("BOT_LLM__")]:
+        del os.environ[key]
     run = Path(args.run)
     old = [json.loads(x) for x in (run / "results.jsonl").open(encoding="utf-8")]
     summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))

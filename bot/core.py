@@ -9,7 +9,7 @@ from typing import Iterator
 
 from bot.answer.citations import MarkerStream, cite, clean_markers
 from bot.answer.context import given_sources
-from bot.answer.fallback import fallback_note
+from bot.answer.fallback import fallback_note, uncited_warning
 from bot.answer.prompt import Prompts, condense_prompt, fit_messages, prompts_dir
 from bot.answer.support import Vectors, answer_claims
 from bot.backends import build_chat
@@ -75,7 +75,7 @@ class Bot(Documents):
         return self.llm.name
 
     def search(self, query: str, k: int | None = None) -> list[Source]:
-        """The top-k passages for a query, best first (no LLM involved)."""
+        """The top-k passages for a query, best first (no LLM involved, unless retrieval.translate is on)."""
         if k is not None and k < 1:
             raise QuestionError(f"k must be 1 or more, got {k}")
         query = self.check_question(query)
@@ -208,6 +208,8 @@ class Bot(Documents):
             list(self.prompts.refusals.values()), lambda: Vectors(self._embedder(), self._centering, self._index),
             {kind: self.prompts.note(kind, lang) for kind in ("refused", "unsupported")})
         trace.timings["fallback_s"] = time.perf_counter() - t3
+        if mode == "generated" and not warning and not note:
+            warning = uncited_warning(text, claims, list(self.prompts.refusals.values()))
         yield Answer(question=question, answer=text, citations=cite(text, given, claim),
                      sources=given, model=self.model_name, mode=mode, warning=warning or (note and note.warning),
                      timings=timings, trace=trace, cut_short=cut_short, claims=claims, fallback=note)

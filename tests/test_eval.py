@@ -112,6 +112,9 @@ def test_custom_set_minimums_report_and_baseline(seeded_config, tmp_path):
     assert "note: eval.min_scores not checked: --limit 2 scores part of" in res.stderr
     part = json.loads((only_run(tmp_path / "part") / "summary.json").read_text())
     assert part["scores"]["retrieval.evidence_hit@5"] == pytest.approx(0.5) and part["items"] == 2
+    assert part["min_scores"]["skipped_part"] is True
+    assert "Minimum scores: not checked: --limit scored part of the set" in (
+        only_run(tmp_path / "part") / "report.md").read_text()
 
     base = json.loads((run / "summary.json").read_text())
     base["run"] = "edited-baseline"

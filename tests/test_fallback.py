@@ -119,3 +119,17 @@ def test_the_note_speaks_the_question_language_else_english(tmp_path):
         (old / f.name).write_text(text.split("\n[notes.refused]")[0] if f.name == "refusals.toml" else text,
                                   encoding="utf-8")
     assert Prompts.load(old).note("refused", "de") is None  # and fallback_note falls back to REFUSAL_HEAD
+
+
+def test_an_answer_that_cites_nothing_says_so(seeded_config, ollama):
+    """A made-up answer with no marker (the new-user report: "Tokajew pojechał do Moskwy 5 maja 2020 roku.
+    Spotkał się tam z Angelą Merkel.") has claims, none cited: nothing to check, so the answer's warning
+    says it is unchecked. A refusal with no marker is no such answer: no warning."""
+    from bot.answer.fallback import UNCITED_WARNING
+
+    ollama.reply = "Tokajew pojechał do Moskwy 5 maja 2020 roku. Spotkał się tam z Angelą Merkel."
+    a = ask(seeded_config, ollama, "Kiedy Tokajew pojechał do Moskwy?")
+    assert a.claims and all(c.supported is None for c in a.claims)
+    assert a.warning == UNCITED_WARNING and a.to_json()["warning"] == UNCITED_WARNING
+    ollama.reply = "Źródła tego nie mówią."
+    assert ask(seeded_config, ollama, "Ile lat ma Tokajew?").warning is None

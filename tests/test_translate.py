@@ -19,6 +19,8 @@ def test_the_reply_gives_one_translation_per_asked_language():
     assert got == {"de": "An welchem Datum sollte Tokajew nach Moskau reisen?",
                    "no": "Hvilken dato skulle Tokajev reise til Moskva?"}
     assert parse_translations("de: " + "sehr " * 80, ["de"], QUESTION) == {}  # the model went on talking
+    # the tiny model's reply to this prompt: a date for each language, no translation at all
+    assert parse_translations("de: 2018-01-01\nno: 2018-01-01", ["de", "no"], QUESTION) == {}
 
 
 def test_each_passage_scores_by_the_question_in_its_own_language():

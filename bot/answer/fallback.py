@@ -23,6 +23,7 @@ REFUSAL_HEAD = ("Note: no answer was generated, but these sentences of the sourc
 UNSUPPORTED_HEAD = "Note: the sources do not support this answer. Their sentences closest to the question:"
 UNSUPPORTED_WARNING = ("none of the answer's claims is supported by the sources it cites; the note shows the "
                        "sources' sentences closest to the question")
+UNCITED_WARNING = "the answer cites no source, so none of its claims could be checked against the sources"
 NEAR = 0.03  # a further sentence is quoted only this close to the best one: the next is mostly off the question
 
 
@@ -83,3 +84,10 @@ def fallback_note(cfg, text: str, claims, question: str, lang: str, retrieved: l
     return Fallback("unsupported", heads.get("unsupported") or UNSUPPORTED_HEAD, cites, score, quotes[0][0],
                     UNSUPPORTED_WARNING)
 
+
+def uncited_warning(text: str, claims, refusals) -> str | None:
+    """A warning for a generated answer that claims something and cites nothing: the claim check has nothing
+    to check, so without it such an answer would show no sign of being unverified."""
+    if claims and not any(c.citations for c in claims) and not is_refusal(text, refusals):
+        return UNCITED_WARNING
+    return None

@@ -217,7 +217,8 @@ def _recite(claims: list[Claim], passages: dict, vectors: Vectors, lang: str, la
                  for ok, _, ev, best in [_verdict(facts, sims, passages, [n], lang, threshold, text)] if ok]
         if found:
             _, n, ev = max(found, key=lambda f: (f[0], -f[1]))
-            c.recite = {"n": n, "quote": passages[n].sentences[ev[0][1]]}
+            quote = passages[n].sentences[ev[0][1]].strip().strip("…").strip()  # a cut source's "…" is no quote
+            c.recite = {"n": n, "quote": quote or passages[n].sentences[int(np.argmax(sims[n]))]}
 
 
 def _unshared(text: str, cited: list[Passage], lang: str) -> tuple[list[str], int] | None:

@@ -126,13 +126,11 @@ def _print_unsupported(claims) -> None:
     if bad:
         print("\nNot supported by the cited sources:" if not all_unsupported(claims) else
               "\nNone of this answer's claims is supported by the sources it cites:")
-    for c in bad:
-        hint = f"; [{c.recite['n']}] says it" if c.recite else ""
-        print(textwrap.indent(textwrap.fill(f"✗ {c.text} ({c.reason}{hint})", 100, subsequent_indent="  "), "  "))
-    for c in claims:
-        if c.supported is None and c.recite:
-            print(textwrap.indent(textwrap.fill(f"→ {c.text} (cites nothing; [{c.recite['n']}] says it)", 100,
-                                                subsequent_indent="  "), "  "))
+    lines = [f"✗ {c.text} ({c.reason}" + (f"; [{c.recite['n']}] says it)" if c.recite else ")") for c in bad]
+    lines += [f"→ {c.text} (cites nothing; [{c.recite['n']}] says it)" for c in claims
+              if c.supported is None and c.recite]
+    for line in dict.fromkeys(lines):  # a model that repeats itself gets each line once
+        print(textwrap.indent(textwrap.fill(line, 100, subsequent_indent="  "), "  "))
 
 
 @command

@@ -116,7 +116,9 @@ def write_report(run: Path, summary: dict, rows: list[dict], baseline: tuple[dic
              f"- Mode: {mode}; embedder `{summary['embedder']}`",
              f"- Runtime: {summary['seconds']:.1f} s",
              "- Minimum scores: " + ("; ".join(mins["failed"]) if mins["failed"] else
-                                     "all met" if mins["required"] else "none set (eval.min_scores)"), "",
+                                     "all met" if mins["required"] else
+                                     "not checked: --limit scored part of the set" if mins.get("skipped_part")
+                                     else "none set (eval.min_scores)"), "",
              "## Summary", "", "| score | value | minimum |", "|---|---:|---:|"]
     for name, value in scores.items():
         lines.append(f"| {name} | {_fmt(name, value)} | {mins['required'].get(name, '')} |")

@@ -190,7 +190,8 @@ def main(args) -> int:
         "by_type": _groups(rows, "type", TYPES), "by_lang": _groups(rows, "lang", LANGS),
         "counts": {"passages_fallback": sum(r["mode"] == "passages" for r in rows),
                    "judge_unscored": judge.errors if judge else 0},
-        "min_scores": {"required": dict(minimums), "failed": failed, "not_measured": skipped},
+        "min_scores": {"required": dict(minimums), "failed": failed, "not_measured": skipped,
+                       "skipped_part": bool(settings.eval.min_scores) and len(items) < total},
         "config": config,
     }
     (run / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")

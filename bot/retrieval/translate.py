@@ -42,14 +42,17 @@ def translation_prompt(template: str, question: str, langs: list[str], names: di
 
 def parse_translations(reply: str, langs: list[str], question: str) -> dict[str, str]:
     """{code: translation} for the asked languages found in the reply; a line that only repeats the question
-    (the model did not translate) or runs far longer than it (the model went on talking) is left out."""
+    (the model did not translate), runs far longer than it (the model went on talking) or holds fewer than
+    two words (a date, a number: the model answered instead) is left out."""
     out: dict[str, str] = {}
     for line in reply.splitlines():
         m = _LINE.match(line.strip())
         if not m or m.group(1) not in langs or m.group(1) in out:
             continue
         text = m.group(2).strip().strip('"“”«»').strip()
-        if text and text.casefold() != question.strip().casefold() and len(text) <= 3 * len(question) + 40:
+        words = [w for w in re.findall(r"\w+", text) if not w.isdigit()]
+        if (len(words) >= 2 and text.casefold() != question.strip().casefold()
+                and len(text) <= 3 * len(question) + 40):  # "2018-01-01" or a lone word is no translation
             out[m.group(1)] = text
     return out
 
