@@ -91,6 +91,12 @@ def test_q003_a_declined_name_answers_a_one_answer_item():
     assert not scores("q003", "Tokajew prowadził rozmowy w Paryżu z Putinem [2].")
     assert alias_match("Sie sprachen in Paris mit Emmanuel Macron [1].", ["Macron"])
     assert not alias_match("It was his fourth visit [1].", ["four"])
+    # what the endings must not let through (a review's cases): a demonym names the people, not the country
+    # (q124's "Russia" is not in "despite Russian pressure"; q010's "Rosja" not in "Rosjanie"), and a short
+    # alias matches exactly (q020's TASS is not Norwegian "tas", "is taken", once "ss" collapses)
+    assert not scores("q124", "He distanced himself from the West, despite Russian pressure [1].")
+    assert not alias_match("Rosjanie tam byli [1].", ["Rosja"])
+    assert not alias_match("Det tas opp av Reuters [1].", ["TASS"])
 
 
 def test_variants_stay_strict_for_short_words_and_numbers():

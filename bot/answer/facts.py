@@ -124,10 +124,10 @@ def _month(word: str, langs: tuple[str, ...]) -> int | None:
     exact, stems = _months(langs)
     if w in exact:
         return exact[w]
-    # Polish "w marcu", "w kwietniu" (locative): CLDR's genitive (marca, kwietnia) with its last vowel
-    # changed; one letter, not more, so that a name like Marcel is no March.
+    # Polish "w marcu", "w kwietniu" (locative): CLDR's genitive (marca, kwietnia) with its last vowel made
+    # -u; only that ending, so that names like Marco or Julia are no March or July.
     cut = w[:-1]
-    if len(cut) >= 4 and any(exact.get(cut + v) for v in "aeiouy"):
+    if w.endswith("u") and len(cut) >= 4 and any(exact.get(cut + v) for v in "aeiouy"):
         return next(exact[cut + v] for v in "aeiouy" if exact.get(cut + v))
     return next((m for stem, m in stems.get(w[:3], ()) if w.startswith(stem)), None)
 

@@ -13,12 +13,18 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from bot.answer.names import _INTL, _zipf, full_fold
+from bot.answer.names import _INTL, _norm, _zipf, full_fold
 
 # Languages whose place names are read; a claim in another one is still checked against all of these.
 _LOCALES = ("en", "de", "pl", "nb", "nn", "da", "sv", "fr", "es", "it", "nl", "pt", "ru", "uk", "cs", "fi")
 _VOWELS = "aeiouy"
-MAX_ENDING = 3  # letters a case ending may add to a place name (Moskwa -> Moskwie)
+# Languages that decline names with endings (Moskwa: Moskwy, Moskwie); elsewhere only a genitive "s" is one
+# (Russlands), so that an ordinary word beginning like a place (Serving, Austritt, Kongen) is no place.
+_INFLECTING = ("pl", "cs", "sk", "ru", "uk", "be", "bg", "hr", "sr", "sl", "lt", "lv", "fi", "et", "hu")
+# The case endings of those languages' nouns, accents aside (Moskw-ie, Chin-ach, Rosj-i, Niemc-ów): a longer
+# word that begins like a place is another word (samolot is no Samoa, pragnie no Praga, komórki no Komory).
+_ENDINGS = frozenset("a e i o u y ie iu ia em om ow ach ami owi ej ym im ach ov ami oj".split())
+COMMON_GAP = 1.5  # a word this much more frequent (zipf) in its language than the place's name is a word
 
 
 def _a_word(text: str) -> bool:
@@ -26,46 +32,55 @@ def _a_word(text: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _places() -> tuple[dict[str, frozenset[str]], dict[str, list[tuple[str, str]]]]:
-    """(place id -> its names' prefixes, first four letters -> [(folded name, place id)])."""
+def _places() -> tuple[dict[str, frozenset[str]], dict[str, list[tuple[str, str, str]]]]:
+    """(place id -> its names' folded four-letter prefixes, for passages; a name's first four letters ->
+    [(the name, lower case without accents, place id, the locale it is from)], for claims)."""
     from babel import Locale
 
-    names: dict[str, set[str]] = {}
+    names: dict[str, set[tuple[str, str]]] = {}
     for code in _LOCALES:
         loc = Locale.parse(code)
         for terr, name in loc.territories.items():
             if terr.isalpha() and len(terr) == 2 and " " not in name:
-                names.setdefault(f"territory:{terr}", set()).add(name)
+                names.setdefault(f"territory:{terr}", set()).add((name, code))
         for zone, info in loc.time_zones.items():
             if "city" in info and " " not in info["city"]:
-                names.setdefault(f"zone:{zone}", set()).add(info["city"])
+                names.setdefault(f"zone:{zone}", set()).add((info["city"], code))
     for pid in [p for p in names if p.startswith("zone:")]:  # English: the zone id's city (Europe/Moscow)
         city = pid.rsplit("/", 1)[-1]
         if "_" not in city:
-            names[pid].add(city)
+            names[pid].add((city, "en"))
     prefixes: dict[str, frozenset[str]] = {}
-    index: dict[str, list[tuple[str, str]]] = {}
+    index: dict[str, list[tuple[str, str, str]]] = {}
     for pid, forms in names.items():
         # a name of three letters is also a word (Man, Rom); one of four may fold to three (Kyiv: "kiv"), if
         # that is no word of its own (Chad: "had")
-        folded = {full_fold(f) for f in forms if len(full_fold(f)) >= 4
+        folded = {full_fold(f) for f, _ in forms if len(full_fold(f)) >= 4
                   or (len(f) >= 4 and len(full_fold(f)) == 3 and not _a_word(full_fold(f)))}
         prefixes[pid] = frozenset(f[:4] for f in folded)
-        for f in folded:
-            index.setdefault(f[:4], []).append((f, pid))
+        for f, code in {(_norm(f), code) for f, code in forms if len(f) >= 4}:
+            index.setdefault(f[:4], []).append((f, pid, code))
     return prefixes, index
 
 
-def place_of(word: str) -> str | None:
-    """The place a capitalised claim word names, or None: the name itself or with a case ending."""
+def place_of(word: str, lang: str | None = None) -> str | None:
+    """The place a capitalised claim word names, or None: one of the places' names (in any language, accents
+    aside), or, in a language that declines names, the name with its last vowel changed for a case ending
+    (Moskwy, Rosji, Paryżu); elsewhere with a genitive "s". A word much more common in its language than the
+    name it looks like is that word (Polish Numer is no Nouméa, Samo no Samoa)."""
     if not word[:1].isupper():
         return None
-    w = full_fold(word)
-    if len(w) < 3:
+    w = _norm(word)
+    if len(w) < 4:
         return None
-    for form, pid in _places()[1].get(w[:4], ()):
-        stem = form[:-1] if form[-1] in _VOWELS else form  # Moskwa -> Moskwy, Rosja (rosia) -> Rosji (rosi)
-        if w == form or (len(stem) >= 4 and w.startswith(stem) and len(w) - len(stem) <= MAX_ENDING):
+    lang = lang or "en"
+    for form, pid, code in _places()[1].get(w[:4], ()):
+        if w == form or w == form + "s":
+            return pid
+        stem = form[:-1] if form[-1] in _VOWELS else form
+        # endings only on the claim language's own name of the place (Polish Madryt, not Portuguese Madri)
+        if (lang in _INFLECTING and code == lang and len(stem) >= 4 and w.startswith(stem) and w[len(stem):] in _ENDINGS
+                and _zipf(w, lang) < _zipf(form, lang) + COMMON_GAP):
             return pid
     return None
 

@@ -75,7 +75,7 @@ def _missing(facts: Facts, passages: list[Passage], lang: str) -> list[str]:
     out += [num(x) for x in sorted(facts.numbers) if x not in numbers and not (x == int(x) and int(x) in facts.years)]
     out += [" ".join(g) for g in facts.names if not any(name_found(g, p.facts) for p in passages)]
     named = {w for g in facts.names for w in g}
-    places = {w: pid for w in facts.anchors if w not in named and (pid := place_of(w))}  # Moskwy, Rosji
+    places = {w: pid for w in facts.anchors if w not in named and (pid := place_of(w, lang))}  # Moskwy, Rosji
     out += [w for w, pid in places.items() if not any(place_found(pid, p.facts.words) for p in passages)]
     return out + _misplaced(facts, passages, month, num)
 
@@ -144,7 +144,8 @@ def check_claims(claims: list[Claim], sources: list[Source], vectors: Vectors, t
     if not claims or not sources:
         return claims
     lang = lang or detect_lang(" ".join(plain(c.text) for c in claims)) or "en"
-    langs = tuple(dict.fromkeys([lang, *(sources[n - 1].lang for n in cited_ns if sources[n - 1].lang), "en"]))
+    # every given source's language: a source the model did not cite is read for the wrong-source hint
+    langs = tuple(dict.fromkeys([lang, *(s.lang for s in sources if s.lang), "en"]))
     sents = vectors.passages(sources)  # every given source: one the model did not cite may say the claim
     passages = {}
     for n in range(1, len(sources) + 1):
@@ -202,7 +203,7 @@ def _recite(claims: list[Claim], passages: dict, vectors: Vectors, lang: str, la
         t = plain(c.text)
         f = extract(t, langs, claim=True, lang=lang)
         if len(t.split()) > 3 and (f.numbers or f.dates or f.months or f.weekdays or f.years or f.names
-                                   or any(place_of(w) for w in f.anchors)):
+                                   or any(place_of(w, lang) for w in f.anchors)):
             # only sources that hold all its facts need its vector (as in check_claims)
             ns = [n for n, p in passages.items() if n not in c.citations and not _missing(f, [p], lang)
                   and not _unshared(t, [p], lang)]

@@ -49,7 +49,7 @@ def cmd_ingest(args) -> int:
 
 @command
 def cmd_search(args) -> int:
-    """Retrieval only, no LLM: the top passages for a question.
+    """Retrieval only (no LLM unless retrieval.translate is on): the top passages for a question.
 
     With --json and no question, reads one question per line from standard input and prints one JSON
     object per line, loading the models once.
@@ -127,10 +127,16 @@ def _print_unsupported(claims) -> None:
         print("\nNot supported by the cited sources:" if not all_unsupported(claims) else
               "\nNone of this answer's claims is supported by the sources it cites:")
     lines = [f"✗ {c.text} ({c.reason}" + (f"; [{c.recite['n']}] says it)" if c.recite else ")") for c in bad]
-    lines += [f"→ {c.text} (cites nothing; [{c.recite['n']}] says it)" for c in claims
-              if c.supported is None and c.recite]
+    hints = [f"→ {c.text} (cites nothing; [{c.recite['n']}] says it)" for c in claims
+             if c.supported is None and c.recite]
+    if hints:
+        lines += ["Said by a source the answer does not cite:"] if not bad else []
+        lines += hints
     for line in dict.fromkeys(lines):  # a model that repeats itself gets each line once
-        print(textwrap.indent(textwrap.fill(line, 100, subsequent_indent="  "), "  "))
+        if line.startswith("Said by"):
+            print(f"\n{line}")
+        else:
+            print(textwrap.indent(textwrap.fill(line, 100, subsequent_indent="  "), "  "))
 
 
 @command
