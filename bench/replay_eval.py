@@ -8,7 +8,7 @@ score_item) with the Ollama stand-in repeating the saved text, so retrieval, the
 check (and its time) and every metric are today's, and the run's generation timings are kept. Retrieval must be what it was
 when the answers were generated (the citations [n] refer to those sources): a question whose retrieved
 chunks differ now is counted and reported, not rescored silently. Writes a new run folder (summary.json,
-results.jsonl, report.md) and prints the summary table.
+results.jsonl, report.md) and prints the summary table. Judge scores (eval.judge_model) are not replayed.
 """
 from __future__ import annotations
 
@@ -41,7 +41,8 @@ def main() -> int:
     old = [json.loads(x) for x in (run / "results.jsonl").open(encoding="utf-8")]
     summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
     cfg = summary["config"]
-    items = {i.id: i for i in load_qa(Path(summary["qa"]), Path(cfg["corpus"]["paths"][0]))}
+    corpus = Path(cfg["corpus"]["paths"][0])
+    items = {i.id: i for i in load_qa(Path(summary["qa"]), corpus if corpus.is_absolute() else ROOT / corpus)}
     reply = {"text": ""}
     sections = {k: cfg[k] for k in ("store", "retrieval", "answer", "context", "embedding", "chunking")}
     with OllamaStandin(models=("gemma3:4b",), reply=lambda body: reply["text"]) as llm:

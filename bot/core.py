@@ -151,6 +151,7 @@ class Bot(Documents):
             yield from self._stream(question, history, fallback)
 
     def _stream(self, question: str, history: list[dict] | None, fallback: bool) -> Iterator[str | Answer]:
+        asked = time.perf_counter()  # what the user waits from, for the time to the first token
         question = self.check_question(question)
         history = [{"role": m["role"], "content": _SURROGATES.sub("\ufffd", str(m["content"]))}
                    for m in (history or []) if m.get("role") in ("user", "assistant") and m.get("content")]
@@ -176,8 +177,8 @@ class Bot(Documents):
             trace.dropped_sources = len(retrieved) - len(given)
             shown = MarkerStream(len(given))  # markers to no source are not shown while streaming either
             for delta in self.llm.stream(msgs):
-                if not parts:  # what a user waits before text appears: context, prompt processing, one token
-                    trace.timings["first_token_s"] = time.perf_counter() - t0
+                if not parts:  # what a user waits before text appears: condensing, retrieval, prompt, one token
+                    trace.timings["first_token_s"] = time.perf_counter() - asked
                 parts.append(delta)
                 yield from filter(None, [shown.feed(delta)])
             yield from filter(None, [shown.flush()])
