@@ -5,8 +5,8 @@ Usage: .venv/bin/python bench/replay_eval.py RUN_DIR [--out DIR]
 A full run with a real model on 2 cores takes an hour or more; a change to the scoring or to the claim check
 need not cost another. Each generated answer is replayed through the real answer path (`bot eval`'s own
 score_item) with the Ollama stand-in repeating the saved text, so retrieval, the sources given, the claim
-check (and its time) and every metric are today's, and the run's generation timings are kept. Retrieval must be what it was
-when the answers were generated (the citations [n] refer to those sources): a question whose retrieved
+check (and its time) and every metric are today's, and the run's generation timings are kept. Retrieval
+must be what it was when the answers were generated (the citations [n] refer to those sources): a question whose retrieved
 chunks differ now is counted and reported, not rescored silently. Writes a new run folder (summary.json,
 results.jsonl, report.md) and prints the summary table. Judge scores (eval.judge_model) are not replayed.
 """

@@ -23,7 +23,7 @@ _VOWELS = "aeiouy"
 _INFLECTING = ("pl", "cs", "sk", "ru", "uk", "be", "bg", "hr", "sr", "sl", "lt", "lv", "fi", "et", "hu")
 # The case endings of those languages' nouns, accents aside (Moskw-ie, Chin-ach, Rosj-i, Niemc-ów): a longer
 # word that begins like a place is another word (samolot is no Samoa, pragnie no Praga, komórki no Komory).
-_ENDINGS = frozenset("a e i o u y ie iu ia em om ow ach ami owi ej ym im ach ov ami oj".split())
+_ENDINGS = frozenset("a e i o u y ie iu ia em om ow ach ami owi ej ym im ov oj".split())
 COMMON_GAP = 1.5  # a word this much more frequent (zipf) in its language than the place's name is a word
 
 
@@ -79,8 +79,8 @@ def place_of(word: str, lang: str | None = None) -> str | None:
             return pid
         stem = form[:-1] if form[-1] in _VOWELS else form
         # endings only on the claim language's own name of the place (Polish Madryt, not Portuguese Madri)
-        if (lang in _INFLECTING and code == lang and len(stem) >= 4 and w.startswith(stem) and w[len(stem):] in _ENDINGS
-                and _zipf(w, lang) < _zipf(form, lang) + COMMON_GAP):
+        if (lang in _INFLECTING and code == lang and len(stem) >= 4 and w.startswith(stem)
+                and w[len(stem):] in _ENDINGS and _zipf(w, lang) < _zipf(form, lang) + COMMON_GAP):
             return pid
     return None
 

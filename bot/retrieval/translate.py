@@ -57,7 +57,8 @@ def parse_translations(reply: str, langs: list[str], question: str) -> dict[str,
     return out
 
 
-def by_language(rankings: dict[str, list[tuple[str, float]]], chunk_lang: dict[str, str], own: str) -> list[tuple[str, float]]:
+def by_language(rankings: dict[str, list[tuple[str, float]]], chunk_lang: dict[str, str],
+                own: str) -> list[tuple[str, float]]:
     """One ranking from one per query language ({lang: [(chunk id, fused score), ...]}, best first).
 
     A passage scores by the question in its own language where there is one (the translation into it, or
