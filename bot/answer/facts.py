@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bot.answer.names import _norm, full_fold, is_name
+from bot.answer.places import place_of
 from bot.lang import fold, stopwords
 
 _TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?\.?|[^\W\d_]+(?:-[^\W\d_]+)*", re.U)
@@ -94,6 +95,7 @@ class Facts:
     capitals: set[str] = field(default_factory=set)  # capitalised words, lower case without accents (passages)
     words: set[str] = field(default_factory=set)  # whole words folded for transliteration (passages)
     anchors: list[str] = field(default_factory=list)  # the claim's capitalised words: what its numbers are about
+    places: dict[str, str] = field(default_factory=dict)  # the claim's place words -> place id (places.py)
 
 
 def _number(tok: str) -> float | None:
@@ -209,6 +211,9 @@ def extract(text: str, langs: tuple[str, ...], claim: bool, lang: str | None = N
         else:
             f.names.append([tok])
         prev_name = i
+    if claim:  # a place the name check leaves alone: spelt its own way in each language (Moskwy, Rosji)
+        named = {w for g in f.names for w in g}
+        f.places = {w: pid for w in f.anchors if w not in named and (pid := place_of(w, lang))}
     return f
 
 

@@ -24,7 +24,7 @@ import numpy as np
 from bot.answer.claims import plain
 from bot.answer.facts import Facts, clauses, extract
 from bot.answer.names import name_found, word_found
-from bot.answer.places import place_found, place_of
+from bot.answer.places import place_found
 from bot.answer.vectors import Vectors  # noqa: F401 - the check's callers build it from here
 from bot.answer.wording import beginnings, quoted, unshared
 from bot.lang import detect_lang, sentences
@@ -74,9 +74,7 @@ def _missing(facts: Facts, passages: list[Passage], lang: str) -> list[str]:
     out += [str(y) for y in sorted(facts.years) if y not in years]
     out += [num(x) for x in sorted(facts.numbers) if x not in numbers and not (x == int(x) and int(x) in facts.years)]
     out += [" ".join(g) for g in facts.names if not any(name_found(g, p.facts) for p in passages)]
-    named = {w for g in facts.names for w in g}
-    places = {w: pid for w in facts.anchors if w not in named and (pid := place_of(w, lang))}  # Moskwy, Rosji
-    out += [w for w, pid in places.items() if not any(place_found(pid, p.facts.words) for p in passages)]
+    out += [w for w, pid in facts.places.items() if not any(place_found(pid, p.facts.words) for p in passages)]
     return out + _misplaced(facts, passages, month, num)
 
 
@@ -203,7 +201,7 @@ def _recite(claims: list[Claim], passages: dict, vectors: Vectors, lang: str, la
         t = plain(c.text)
         f = extract(t, langs, claim=True, lang=lang)
         if len(t.split()) > 3 and (f.numbers or f.dates or f.months or f.weekdays or f.years or f.names
-                                   or any(place_of(w, lang) for w in f.anchors)):
+                                   or f.places):
             # only sources that hold all its facts need its vector (as in check_claims)
             ns = [n for n, p in passages.items() if n not in c.citations and not _missing(f, [p], lang)
                   and not _unshared(t, [p], lang)]

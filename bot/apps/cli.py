@@ -129,14 +129,10 @@ def _print_unsupported(claims) -> None:
     lines = [f"✗ {c.text} ({c.reason}" + (f"; [{c.recite['n']}] says it)" if c.recite else ")") for c in bad]
     hints = [f"→ {c.text} (cites nothing; [{c.recite['n']}] says it)" for c in claims
              if c.supported is None and c.recite]
-    if hints:
-        lines += ["Said by a source the answer does not cite:"] if not bad else []
-        lines += hints
-    for line in dict.fromkeys(lines):  # a model that repeats itself gets each line once
-        if line.startswith("Said by"):
-            print(f"\n{line}")
-        else:
-            print(textwrap.indent(textwrap.fill(line, 100, subsequent_indent="  "), "  "))
+    if hints and not bad:
+        print("\nSaid by a source the answer does not cite:")
+    for line in dict.fromkeys(lines + hints):  # a model that repeats itself gets each line once
+        print(textwrap.indent(textwrap.fill(line, 100, subsequent_indent="  "), "  "))
 
 
 @command

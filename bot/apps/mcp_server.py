@@ -88,8 +88,9 @@ def build_mcp(bot):
     server = BotMCP(name="bot", title="bot: cited answers from your documents", version=version("bot"),
                     instructions=INSTRUCTIONS, log_level="WARNING")
 
-    @server.tool(description="Retrieval only (no LLM unless retrieval.translate is on): the passages of the indexed documents that best match the "
-                             "query, best first, each with its document, title, page (if any) and date.")
+    @server.tool(description="Retrieval only (no LLM unless retrieval.translate is on): the passages of the "
+                             "indexed documents that best match the query, best first, each with its document, "
+                             "title, page (if any) and date.")
     @_tool_errors
     def search(query: Annotated[str, Field(description="what to look for, in any language")],
                k: Annotated[int | None, Field(ge=1, le=50, description="how many passages (default: the "

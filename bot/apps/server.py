@@ -141,7 +141,8 @@ def create_app(bot, ui: bool = True, host: str | None = None) -> FastAPI:
 
         return StreamingResponse(events(), media_type="text/event-stream", headers=SSE_HEADERS)
 
-    @api.post("/search", summary="Retrieval only (no LLM unless retrieval.translate is on): the top passages for a query")
+    @api.post("/search", summary="Retrieval only (no LLM unless retrieval.translate is on): the top passages "
+                                 "for a query")
     def search(req: SearchRequest):
         query = engine.check(req.query, "query")
         return search_json(query, pick(bot, req.collection).search(query, req.k))
