@@ -93,3 +93,24 @@ def word_found(part: str, passage, loose: bool = False) -> bool:
 def name_found(group: list[str], passage) -> bool:
     """A name is in a passage when its last word is (Tokajew of "Kassym-Jomart Tokajew"; Merkel, not Angela)."""
     return any(word_found(part, passage) for part in group[-1].split("-"))
+
+
+def same_name(a: str, b: str) -> bool:
+    """Two words name the same person: equal when folded, or one the other plus a case ending
+    (Tokajev, Tokajewem)."""
+    x, y = full_fold(a), full_fold(b)
+    if len(x) > len(y):
+        x, y = y, x
+    return x == y or (len(x) >= 4 and y.startswith(x) and len(y) - len(x) <= 3)
+
+
+def named_twice(groups: list[list[str]]) -> str | None:
+    """A name two of these groups end with, unless their first names tell two people apart (Ilham and Heydar
+    Aliyev): in one clause it has the person act on themselves ("Tokajev gratulerte Tokajev"), which is
+    how a small model garbles a sentence about two people.
+    """
+    for i, g in enumerate(groups):
+        for h in groups[i + 1:]:
+            if same_name(g[-1], h[-1]) and not (len(g) > 1 and len(h) > 1 and not same_name(g[0], h[0])):
+                return g[-1]
+    return None

@@ -16,6 +16,7 @@ for word is said by that sentence.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -23,7 +24,7 @@ import numpy as np
 
 from bot.answer.claims import plain
 from bot.answer.facts import Facts, clauses, extract
-from bot.answer.names import name_found, word_found
+from bot.answer.names import name_found, named_twice, same_name, word_found
 from bot.answer.places import place_found
 from bot.answer.vectors import Vectors  # noqa: F401 - the check's callers build it from here
 from bot.answer.wording import beginnings, quoted, unshared
@@ -122,6 +123,9 @@ def _verdict(facts: Facts, sims: dict[int, np.ndarray], passages: dict[int, Pass
             evidence.append((p.n, max(range(len(p.sentences)),
                                       key=lambda i: (_hits(facts, p.sentence_facts[i]), sims[p.n][i]))))
             break
+    twice = _garbled(text, cited, lang)
+    if twice:
+        return False, f"names {twice} twice in one clause, as one person on both sides; {where} does not", evidence, best
     gap = _unshared(text, cited, lang)
     if gap:
         return False, (f"{where} lacks {len(gap[0])} of the claim's {gap[1]} content words: "
@@ -218,6 +222,17 @@ def _recite(claims: list[Claim], passages: dict, vectors: Vectors, lang: str, la
             _, n, ev = max(found, key=lambda f: (f[0], -f[1]))
             quote = passages[n].sentences[ev[0][1]].strip().strip("…").strip()  # a cut source's "…" is no quote
             c.recite = {"n": n, "quote": quote or passages[n].sentences[int(np.argmax(sims[n]))]}
+
+
+def _garbled(text: str, cited: list[Passage], lang: str) -> str | None:
+    """A name the claim gives twice in one clause ("Tokajev gratulerte Tokajev") where no cited sentence
+    does: a small model's garble of a sentence about two people, which names and similarity both pass."""
+    for part in clauses(text):
+        name = named_twice(extract(part, (lang,), claim=True, lang=lang).names)
+        if name and not any(sum(same_name(w, name) for w in re.findall(r"\w+", s)) >= 2
+                            for p in cited for s in p.sentences):
+            return name
+    return None
 
 
 def _unshared(text: str, cited: list[Passage], lang: str) -> tuple[list[str], int] | None:
