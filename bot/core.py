@@ -11,6 +11,7 @@ from bot.answer.citations import MarkerStream, cite, clean_markers
 from bot.answer.context import given_sources
 from bot.answer.fallback import fallback_note, uncited_warning
 from bot.answer.prompt import Prompts, condense_prompt, fit_messages, prompts_dir
+from bot.answer.retranslate import in_language, off_language
 from bot.answer.support import Vectors, answer_claims
 from bot.backends import build_chat
 from bot.config import Settings, load_settings
@@ -139,6 +140,21 @@ class Bot(Documents):
         trace.timings["condense_s"] = time.perf_counter() - t0
         return standalone if 0 < len(standalone) <= 4 * len(question) + 500 else question
 
+    def _in_language(self, text: str, lang: str, given: list, trace: Trace, timings: dict) -> str | None:
+        """The answer in the question's language when the model wrote another (bot/answer/retranslate.py)."""
+        t0 = time.perf_counter()
+        try:
+            got = in_language(text, lang, len(given), self.prompts.translate_answer, self.prompts.language_name(lang),
+                              self.prompts.refusal(lang), list(self.prompts.refusals.values()), self.llm.chat)
+        except LLMUnavailable:  # the LLM went away after answering: keep the answer as it came
+            got = None
+        if off_language(text, lang):  # a call was made (or a refusal replaced): its time is the user's too
+            timings["translate_answer_s"] = trace.timings["translate_answer_s"] = time.perf_counter() - t0
+        if not got:
+            return None
+        trace.translated_from = {"lang": got[1], "answer": text}
+        return got[0]
+
     def stream(self, question: str, history: list[dict] | None = None,
                fallback: bool = True) -> Iterator[str | Answer]:
         """Yield the answer's text deltas as they are generated, then the final Answer (always last).
@@ -198,6 +214,11 @@ class Bot(Documents):
             yield text
         else:
             text = clean_markers("".join(parts), len(given))
+            if not cut_short and self.settings.answer.translate_answers:
+                translated = self._in_language(text, lang, given, trace, timings)
+                if translated:  # streamed after what came: the final Answer holds the translation only
+                    yield "\n\n" + translated
+                    text = translated
         claim = trace.standalone_question if mode == "passages" else None
         t2 = time.perf_counter()  # each claim checked against the sources it cites (a passages answer has none)
         claims = [] if mode == "passages" else answer_claims(

@@ -130,6 +130,8 @@ class Trace:
     prompt_tokens: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     translations: dict[str, str] = field(default_factory=dict)  # retrieval.translate: {lang: the question in it}
+    # answer.translate_answers: {"lang": the language the answer came in, "answer": it as generated}
+    translated_from: dict[str, str] | None = None
 
 
 @dataclass
@@ -177,11 +179,12 @@ class Answer:
             out["trace"] = {
                 "standalone_question": t.standalone_question,
                 "translations": t.translations,
+                "translated_from": t.translated_from,
                 "retrieved": [s.to_json() for s in t.retrieved],
                 "dropped_sources": t.dropped_sources,
                 "prompt": t.prompt,
                 "prompt_tokens": t.prompt_tokens,
-                "timings": t.timings,
+                "timings": {k: round(v, 4) for k, v in t.timings.items()},
                 "claims": [{**c.to_json(), "precise": c.precise, "similarity": c.similarity} for c in self.claims],
             }
         return out

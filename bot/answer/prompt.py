@@ -35,6 +35,7 @@ class Prompts:
     languages: dict[str, str]
     notes: dict[str, dict[str, str]]  # the bot's own notes ([notes.KIND] in refusals.toml) by language
     translate: str = ""  # translate.txt (retrieval.translate); optional, so older prompt folders still load
+    translate_answer: str = ""  # translate_answer.txt (answer.translate_answers); optional likewise
 
     @classmethod
     def load(cls, folder: Path) -> "Prompts":
@@ -44,10 +45,10 @@ class Prompts:
         text = {f: (folder / f).read_text(encoding="utf-8") for f in _FILES}
         ref = tomllib.loads(text["refusals.toml"])
         languages, notes = ref.pop("languages", {}), ref.pop("notes", {})  # what is left: the refusals
+        optional = [(folder / f).read_text(encoding="utf-8").strip() if (folder / f).is_file() else ""
+                    for f in ("translate.txt", "translate_answer.txt")]
         return cls(text["system.txt"].strip(), text["answer.txt"].strip(), text["source.txt"].strip(),
-                   text["condense.txt"].strip(), ref, languages, notes,
-                   (folder / "translate.txt").read_text(encoding="utf-8").strip()
-                   if (folder / "translate.txt").is_file() else "")
+                   text["condense.txt"].strip(), ref, languages, notes, *optional)
 
     def language_name(self, code: str) -> str:
         """The prompt files' name for the language, else CLDR's English name (Babel), e.g. "es" -> "Spanish"."""

@@ -20,6 +20,7 @@ MEAN_SCORES = {
     "answers.token_f1": "token_f1",
     "answers.refusal_accuracy": "refusal_correct",
     "answers.language": "in_language",
+    "answers.language_as_generated": "in_language_generated",
     "refusals.false_rate": "false_refusal",
     "refusals.hallucination_rate": "hallucinated",
     "citations.claim_recall": "claim_recall",
@@ -32,8 +33,9 @@ MEAN_SCORES = {
     "judge.faithfulness": "judge_faithfulness",
     "judge.correctness": "judge_correctness",
 }
-# first_token: from the question to the first text of the answer (retrieval included); check: the claim check
-STAGES = ("retrieve", "first_token", "generate", "check")
+# first_token: from the question to the first text of the answer (retrieval included); check: the claim check;
+# translate_answer: answers put into the question's language (only those); answer: all of it, first to last
+STAGES = ("retrieve", "first_token", "generate", "translate_answer", "check", "answer")
 LATENCY_SCORES = tuple(f"latency.{stage}_{p}" for stage in STAGES for p in ("p50", "p95"))
 SCORE_NAMES = (*MEAN_SCORES, *LATENCY_SCORES)
 

@@ -32,8 +32,10 @@ def score_item(bot, item: QAItem, retrieval_only: bool, judge: Judge | None, ref
     else:
         answer = bot.ask(item.question)
         retrieved = answer.trace.retrieved  # the answer's own retrieval: a full run retrieves once
-        timings = {k: answer.timings[k] for k in ("retrieve_s", "generate_s") if k in answer.timings}
+        timings = {k: answer.timings[k] for k in ("retrieve_s", "generate_s", "translate_answer_s")
+                   if k in answer.timings}
         timings.update({k: answer.trace.timings[k] for k in ("first_token_s", "check_s") if k in answer.trace.timings})
+        timings["answer_s"] = sum(timings.get(f"{k}_s", 0.0) for k in ("retrieve", "generate", "translate_answer", "check"))
     s: dict = {}
     if item.answerable:
         rank = metrics.evidence_rank([r.text for r in retrieved], item.evidence)
@@ -50,6 +52,9 @@ def score_item(bot, item: QAItem, retrieval_only: bool, judge: Judge | None, ref
         s.update({"refused": refused, "refusal_correct": generated and refused != item.answerable,
                   "uncited": None if refused else not cites,
                   "in_language": metrics.in_language(text, item.lang) if generated else None,
+                  # before answer.translate_answers put it into the question's language, if it did
+                  "in_language_generated": metrics.in_language(
+                      (answer.trace.translated_from or {}).get("answer", text), item.lang) if generated else None,
                   "false_refusal": refused if generated and item.answerable else None,
                   "hallucinated": (not refused) if generated and not item.answerable else None})
         if generated and not refused and bot.settings.answer.check_claims:  # each claim against its citations

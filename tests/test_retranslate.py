@@ -1,0 +1,92 @@
+"""An answer in another language than the question's, translated into it (bot/answer/retranslate.py).
+
+The LLM is the Ollama stand-in: it answers the question in English and the translation request with the
+numbered lines it was asked for, so what is checked is what the bot does with them.
+"""
+import json
+
+from bot.answer.retranslate import off_language, rebuild, translation_request
+
+TEMPLATE = "Translate into {language}.\n{format}\n\n{lines}"
+
+
+def test_the_claims_go_out_numbered_and_come_back_with_their_markers():
+    answer = "Tokayev travelled to Moscow on 28 November [1]. There he met Putin [1][2]."
+    prompt, claims = translation_request(TEMPLATE, answer, 2, "Norwegian")
+    # the markers stay with the bot, not with the model: the lines carry only the claims' words
+    assert "1. Tokayev travelled to Moscow on 28 November.\n2. There he met Putin." in prompt
+    reply = "1. Tokajev reiste til Moskva 28. november.\n2. Der møtte han Putin."
+    assert rebuild(reply, claims) == "Tokajev reiste til Moskva 28. november [1]. Der møtte han Putin [1][2]."
+    # a line missing, or one far longer than its claim (the model talked instead), is no translation
+    assert rebuild("1. Tokajev reiste til Moskva 28. november.", claims) is None
+    assert rebuild(reply.replace("Der møtte han Putin.", "Der " + "og " * 60), claims) is None
+
+
+def test_a_list_keeps_its_lines_and_echoed_source_tags_are_dropped():
+    answer = "Sie sprachen über Folgendes [2]:\n1. Handel [2]\n2. Energie [2]\nBeides wächst seit 2021 [1]."
+    prompt, claims = translation_request(TEMPLATE, answer, 2, "English")
+    # the items' own numbers are not sent (they would read as the line numbers)
+    assert prompt.endswith("1. Sie sprachen über Folgendes:\n2. Handel\n3. Energie\n4. Beides wächst seit 2021.")
+    rebuilt = rebuild("1. They talked about the following:\n2. Trade\n3. Energy\n4. Both have grown since 2021.", claims)
+    assert rebuilt == "They talked about the following [2]:\n- Trade [2].\n- Energy [2].\nBoth have grown since 2021 [1]."
+    # the model's echo of the prompt's source tags is no part of a claim
+    prompt, _ = translation_request(TEMPLATE, "<source>[3]</source> Kasachstan verbot den Export.", 3, "English")
+    assert prompt.endswith("\n\n1. Kasachstan verbot den Export.")
+
+
+def test_only_a_wrong_language_counts():
+    assert off_language("Tokajew reiste am 28. November nach Moskau [1].", "de") is None
+    assert off_language("Tokajew reiste am 28. November nach Moskau [1].", "en") == "de"
+    assert off_language("Tokajew traf Putin in Moskau [1].", "pl") is None  # too short to tell
+
+
+def _scripted(body: dict) -> str:
+    """English, citing the source with "28. November" (retrieval decides its number); then the translation."""
+    from tests.test_claims import _cite_the_date
+
+    if body["messages"][-1]["content"].startswith("Translate each numbered line into German"):
+        return "1. Tokajew reiste am 28. November nach Moskau."
+    return _cite_the_date("Tokayev travelled to Moscow on 28 November [{n}].")(body)
+
+
+def test_a_german_question_answered_in_english_gets_the_german(seeded_config, ollama):
+    from bot import Bot
+    from bot.types import Answer
+
+    ollama.reply = _scripted
+    bot = Bot.from_config(seeded_config(llm={"host": ollama.url}))
+    items = list(bot.stream("Wann reiste Tokajew nach Moskau?"))
+    answer = items[-1]
+    assert isinstance(answer, Answer)
+    streamed = "".join(x for x in items if isinstance(x, str))
+    # the user saw the English as it came, then the translation; the answer itself is the German
+    n = answer.trace.translated_from["answer"].split("[")[1][0]  # the source the English answer cited
+    assert streamed.startswith("Tokayev travelled") and streamed.endswith(f"\n\nTokajew reiste am 28. November nach Moskau [{n}].")
+    assert answer.answer == f"Tokajew reiste am 28. November nach Moskau [{n}]."
+    out = answer.to_json(trace=True)
+    assert out["trace"]["translated_from"] == {"lang": "en", "answer": f"Tokayev travelled to Moscow on 28 November [{n}]."}
+    assert "translate_answer_s" in out["timings"]
+    # the claims checked are the German ones; the seeds' German passage has Moscow on 28 November
+    assert [c["text"] for c in out["claims"]] == [f"Tokajew reiste am 28. November nach Moskau [{n}]."]
+    assert out["claims"][0]["supported"] is True, out["claims"][0]
+
+
+def test_a_refusal_in_another_language_is_the_configured_one_without_a_call(seeded_config, ollama):
+    from bot import Bot
+
+    ollama.reply = "The sources do not say it."
+    bot = Bot.from_config(seeded_config(llm={"host": ollama.url}))
+    before = len(ollama.requests)
+    answer = bot.ask("Hvem er statsminister i Norge?")
+    assert answer.answer == bot.prompts.refusal("no")
+    assert len(ollama.requests) - before == 1  # the answer's own call only
+
+
+def test_translation_can_be_turned_off(seeded_config, ollama):
+    from bot import Bot
+
+    ollama.reply = _scripted
+    bot = Bot.from_config(seeded_config(llm={"host": ollama.url}, answer={"translate_answers": False}))
+    answer = bot.ask("Wann reiste Tokajew nach Moskau?")
+    assert answer.answer.startswith("Tokayev travelled to Moscow on 28 November [")
+    assert json.dumps(answer.to_json(trace=True)["trace"]["translated_from"]) == "null"
