@@ -1,6 +1,6 @@
 """Rescore a `bot eval` run's answers with the code as it is now, without generating them again.
 
-Usage: .venv/bin/python bench/replay_eval.py RUN_DIR [--out DIR]
+Usage: .venv/bin/python bench/replay_eval.py RUN_DIR [--out DIR] [--model GGUF]
 
 A full run with a real model on 2 cores takes an hour or more; a change to the scoring or to the claim check
 need not cost another. Each generated answer is replayed through the real answer path (`bot eval`'s own
@@ -9,6 +9,11 @@ check (and its time) and every metric are today's, and the run's generation timi
 must be what it was when the answers were generated (the citations [n] refer to those sources): a question whose retrieved
 chunks differ now is counted and reported, not rescored silently. Writes a new run folder (summary.json,
 results.jsonl, report.md) and prints the summary table. Judge scores (eval.judge_model) are not replayed.
+
+An answer in another language than its question's is translated again (`answer.translate_answers`): the
+stand-in answers that request with the run's own translation where the run made one, and with nothing (the
+answer stays as generated) where it did not; with `--model GGUF`, that model answers it through llama.cpp,
+so the translation step is measured on a run's answers without generating them again.
 """
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("run", help="a bot eval run folder (results.jsonl, summary.json)")
     ap.add_argument("--out", default="/tmp/replayed", help="where the new run folder goes")
+    ap.add_argument("--model", help="a GGUF (llama.cpp) that translates answers in the wrong language")
     args = ap.parse_args()
 
     from bot import Bot
@@ -43,9 +49,16 @@ def main() -> int:
     cfg = summary["config"]
     corpus = Path(cfg["corpus"]["paths"][0])
     items = {i.id: i for i in load_qa(Path(summary["qa"]), corpus if corpus.is_absolute() else ROOT / corpus)}
-    reply = {"text": ""}
+    reply = {"text": "", "translated": ""}
+    translate = _translator(args.model, cfg["llm"])
     sections = {k: cfg[k] for k in ("store", "retrieval", "answer", "context", "embedding", "chunking")}
-    with OllamaStandin(models=("gemma3:4b",), reply=lambda body: reply["text"]) as llm:
+
+    def answer(body: dict) -> str:
+        if len(body["messages"]) == 1:  # no system message: the answer's translation (no history, no condense)
+            return translate(body["messages"], reply["translated"])
+        return reply["text"]
+
+    with OllamaStandin(models=("gemma3:4b",), reply=answer) as llm:
         bot = Bot.from_config(None, **sections, llm={
             "host": llm.url, "provider": "ollama", "model": "gemma3:4b",
             "context_window": cfg["llm"]["context_window"], "max_tokens": cfg["llm"]["max_tokens"]})
@@ -55,7 +68,8 @@ def main() -> int:
             if r["mode"] != "generated":
                 rows.append(r)
                 continue
-            reply["text"] = r["answer"]
+            reply["text"] = r.get("answer_as_generated") or r["answer"]
+            reply["translated"] = r["answer"] if r.get("answer_as_generated") else ""
             new = runner.score_item(bot, items[r["id"]], False, None, refusals)
             if new["retrieved"] != r["retrieved"]:
                 moved.append(r["id"])
@@ -78,6 +92,22 @@ def main() -> int:
               "citations may point at other sources", file=sys.stderr)
     print(f"replayed {sum(r['mode'] == 'generated' for r in old)} answers of {run}; report: {path}")
     return 0
+
+
+def _translator(gguf: str | None, llm_cfg: dict):
+    """(messages, the run's translation or "") -> reply: the run's own translation as the numbered lines the
+    bot asked for, or the model's reply when a GGUF is given."""
+    if gguf:
+        from llama_cpp import Llama
+
+        model = Llama(model_path=gguf, n_ctx=llm_cfg["context_window"], verbose=False)
+        return lambda messages, _: model.create_chat_completion(
+            messages=messages, temperature=llm_cfg["temperature"], max_tokens=llm_cfg["max_tokens"])[
+            "choices"][0]["message"]["content"]
+    from bot.answer.claims import split_claims
+    from bot.answer.retranslate import _line
+
+    return lambda _, done: "\n".join(f"{i}. {_line(c)}" for i, c in enumerate(split_claims(done), start=1))
 
 
 if __name__ == "__main__":

@@ -27,8 +27,10 @@ def test_a_list_keeps_its_lines_and_echoed_source_tags_are_dropped():
     prompt, claims = translation_request(TEMPLATE, answer, 2, "English")
     # the items' own numbers are not sent (they would read as the line numbers)
     assert prompt.endswith("1. Sie sprachen über Folgendes:\n2. Handel\n3. Energie\n4. Beides wächst seit 2021.")
-    rebuilt = rebuild("1. They talked about the following:\n2. Trade\n3. Energy\n4. Both have grown since 2021.", claims)
-    assert rebuilt == "They talked about the following [2]:\n- Trade [2].\n- Energy [2].\nBoth have grown since 2021 [1]."
+    rebuilt = rebuild("1. They talked about the following:\n2. Trade\n3. Energy\n4. Both have grown since 2021.",
+                      claims)
+    assert rebuilt == ("They talked about the following [2]:\n- Trade [2].\n- Energy [2].\n"
+                       "Both have grown since 2021 [1].")
     # the model's echo of the prompt's source tags is no part of a claim
     prompt, _ = translation_request(TEMPLATE, "<source>[3]</source> Kasachstan verbot den Export.", 3, "English")
     assert prompt.endswith("\n\n1. Kasachstan verbot den Export.")
@@ -61,10 +63,12 @@ def test_a_german_question_answered_in_english_gets_the_german(seeded_config, ol
     streamed = "".join(x for x in items if isinstance(x, str))
     # the user saw the English as it came, then the translation; the answer itself is the German
     n = answer.trace.translated_from["answer"].split("[")[1][0]  # the source the English answer cited
-    assert streamed.startswith("Tokayev travelled") and streamed.endswith(f"\n\nTokajew reiste am 28. November nach Moskau [{n}].")
+    assert streamed.startswith("Tokayev travelled")
+    assert streamed.endswith(f"\n\nTokajew reiste am 28. November nach Moskau [{n}].")
     assert answer.answer == f"Tokajew reiste am 28. November nach Moskau [{n}]."
     out = answer.to_json(trace=True)
-    assert out["trace"]["translated_from"] == {"lang": "en", "answer": f"Tokayev travelled to Moscow on 28 November [{n}]."}
+    assert out["trace"]["translated_from"] == {"lang": "en",
+                                               "answer": f"Tokayev travelled to Moscow on 28 November [{n}]."}
     assert "translate_answer_s" in out["timings"]
     # the claims checked are the German ones; the seeds' German passage has Moscow on 28 November
     assert [c["text"] for c in out["claims"]] == [f"Tokajew reiste am 28. November nach Moskau [{n}]."]

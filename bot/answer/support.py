@@ -125,7 +125,8 @@ def _verdict(facts: Facts, sims: dict[int, np.ndarray], passages: dict[int, Pass
             break
     twice = _garbled(text, cited, lang)
     if twice:
-        return False, f"names {twice} twice in one clause, as one person on both sides; {where} does not", evidence, best
+        reason = f"names {twice} twice in one clause, as one person on both sides; {where} does not"
+        return False, reason, evidence, best
     gap = _unshared(text, cited, lang)
     if gap:
         return False, (f"{where} lacks {len(gap[0])} of the claim's {gap[1]} content words: "

@@ -35,7 +35,8 @@ def score_item(bot, item: QAItem, retrieval_only: bool, judge: Judge | None, ref
         timings = {k: answer.timings[k] for k in ("retrieve_s", "generate_s", "translate_answer_s")
                    if k in answer.timings}
         timings.update({k: answer.trace.timings[k] for k in ("first_token_s", "check_s") if k in answer.trace.timings})
-        timings["answer_s"] = sum(timings.get(f"{k}_s", 0.0) for k in ("retrieve", "generate", "translate_answer", "check"))
+        timings["answer_s"] = sum(timings.get(f"{k}_s", 0.0)
+                                  for k in ("retrieve", "generate", "translate_answer", "check"))
     s: dict = {}
     if item.answerable:
         rank = metrics.evidence_rank([r.text for r in retrieved], item.evidence)
@@ -84,6 +85,8 @@ def score_item(bot, item: QAItem, retrieval_only: bool, judge: Judge | None, ref
         "answerable": item.answerable, "expected": list(item.answers), "all_answers": item.all_answers,
         "gold_docs": list(item.gold_docs),
         "answer": answer.answer if answer else None, "mode": answer.mode if answer else "retrieval-only",
+        # the model's own text when answer.translate_answers put it into the question's language
+        "answer_as_generated": (answer.trace.translated_from or {}).get("answer") if answer else None,
         "warning": answer.warning if answer else None,
         "fallback": answer.fallback.kind if answer and answer.fallback else None,
         "citations": [{"n": c.n, "doc_id": c.doc_id, "chunk_id": c.chunk_id} for c in answer.citations]

@@ -1,0 +1,45 @@
+"""bench/replay_eval.py: a run's answers rescored without generating them again, a translated one included.
+
+The LLM is the Ollama stand-in: it answers q002 (German) in English and the bot's translation request with
+German lines, so the run holds an answer translated by `answer.translate_answers`; the replay must give back
+the same answer and scores from the run alone.
+"""
+import json
+import subprocess
+import sys
+
+from tests.conftest import ROOT, run_cli
+from tests.ollama_standin import OllamaStandin
+
+
+def _reply(body: dict) -> str:
+    if body["messages"][-1]["content"].startswith("Translate each numbered line into German"):
+        return "1. Nach seinem Besuch in Moskau reist Tokajew weiter nach Paris."
+    return "After his visit to Moscow, Tokayev travels on to Paris [1]."
+
+
+def test_a_run_with_a_translated_answer_replays_to_the_same_scores(seeded_config, tmp_path):
+    qa = tmp_path / "qa.jsonl"
+    item = next(json.loads(x) for x in (ROOT / "eval" / "qa.jsonl").open(encoding="utf-8") if '"q002"' in x)
+    qa.write_text(json.dumps(item, ensure_ascii=False) + "\n", encoding="utf-8")
+    with OllamaStandin(models=("gemma3:4b",), reply=_reply) as llm:
+        cfg = seeded_config(llm={"host": llm.url, "model": "gemma3:4b"})
+        res = run_cli("eval", "--qa", str(qa), "--out", str(tmp_path / "runs"), config=cfg, timeout=600)
+    assert res.returncode == 0, res.stderr
+    run = next((tmp_path / "runs").iterdir())
+    row = json.loads((run / "results.jsonl").read_text(encoding="utf-8"))
+    # the English answer was translated: the row keeps both, and scores the language of each
+    assert row["answer"] == "Nach seinem Besuch in Moskau reist Tokajew weiter nach Paris [1]."
+    assert row["answer_as_generated"] == "After his visit to Moscow, Tokayev travels on to Paris [1]."
+    assert row["scores"]["in_language"] is True and row["scores"]["in_language_generated"] is False
+    assert row["scores"]["correct"] is True and row["timings"]["translate_answer_s"] >= 0
+    summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+    assert summary["scores"]["answers.language"] == 1.0 and summary["scores"]["answers.language_as_generated"] == 0.0
+
+    out = tmp_path / "replayed"
+    done = subprocess.run([sys.executable, "bench/replay_eval.py", str(run), "--out", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    again = json.loads(next(out.iterdir()).joinpath("results.jsonl").read_text(encoding="utf-8"))
+    assert again["answer"] == row["answer"] and again["answer_as_generated"] == row["answer_as_generated"]
+    assert again["scores"] == row["scores"]
