@@ -8,7 +8,8 @@ Usage:
 the saved answer), so the passages are exactly the sources the model was given (retrieval and the cut to
 fit are deterministic), and records the checker's verdict for the claim (all its citations) and for the pair
 (this citation alone), for every source given with the answer, cited or not (`cited`). A labeller fills in `label` ("supported" / "unsupported": does this passage say the
-claim?) and `claim_label` (do all the claim's passages together say it?). `score` prints the checker's
+claim?) and `claim_label` (do all the claim's passages together say it?), or "skip" for a sentence about the
+sources rather than the world ("This is stated in [1]."), left out of every count. `score` prints the checker's
 precision and recall at finding unsupported claims and pairs: recall = unsupported ones it flags / all
 unsupported ones; precision = flagged ones that are unsupported / flagged ones; and how many supported
 ones it flags. `score` reads the verdicts recorded at export; `--rerun` checks the pairs again with the
@@ -111,17 +112,18 @@ def score(path: Path, again: bool = False) -> None:
     rows = [json.loads(x) for x in path.open(encoding="utf-8") if x.strip()]
     if again:
         rerun(rows)
-    pairs = [(r["label"] == "unsupported", r["checker_pair"] is False) for r in rows if r.get("label")]
+    # "skip": a sentence about the sources, not about the world ("This is stated in [1] and [2]."): no claim
+    labelled = [r for r in rows if r.get("label") in ("supported", "unsupported")]
+    pairs = [(r["label"] == "unsupported", r["checker_pair"] is False) for r in labelled]
     _pr(pairs, "pairs (claim, one citation)")
     claims = {}
     for r in rows:
-        if r.get("claim_label"):
+        if r.get("claim_label") in ("supported", "unsupported"):
             claims[r["id"].rsplit("-n", 1)[0]] = (r["claim_label"] == "unsupported", r["checker_claim"] is False)
     _pr(list(claims.values()), "claims (all their citations)")
     by_lang: dict[str, list] = {}
-    for r in rows:
-        if r.get("label"):
-            by_lang.setdefault(r["lang"], []).append((r["label"] == "unsupported", r["checker_pair"] is False))
+    for r in labelled:
+        by_lang.setdefault(r["lang"], []).append((r["label"] == "unsupported", r["checker_pair"] is False))
     for lang, p in sorted(by_lang.items()):
         _pr(p, f"  pairs, {lang}")
 
