@@ -72,6 +72,15 @@ def test_one_count_in_four_languages(claim, lang):
     assert extract(claim, (lang,), claim=True, lang=lang).numbers == {4.0}
 
 
+def test_english_days_after_their_month():
+    # "29. und 30. November" is two dates; so is the English order, ordinals and all
+    assert extract("On November 29th and 30th, he visits France", ("en",), claim=True, lang="en").dates == {
+        (29, 11), (30, 11)}
+    # but a count after "and" stays a count
+    f = extract("On November 28 and 4 regions", ("en",), claim=True, lang="en")
+    assert f.dates == {(28, 11)} and f.numbers == {4.0}
+
+
 def test_english_to_is_no_number_but_norwegian_to_is_two():
     assert extract("He went to Moscow", ("en", "no"), claim=True, lang="en").numbers == set()
     assert extract("Han tok to turer", ("en", "no"), claim=True, lang="no").numbers == {2.0}

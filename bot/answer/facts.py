@@ -15,6 +15,8 @@ from bot.answer.names import _norm, full_fold, is_name
 from bot.answer.places import place_of
 from bot.lang import fold, stopwords
 
+_ORDINAL = ("st", "nd", "rd", "th")
+_DAY_LIST = ("and", "&", "-", "–", "und", "og", "et", "y")  # between two days after their month
 _TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?\.?|[^\W\d_]+(?:-[^\W\d_]+)*", re.U)
 _YEARS = range(1800, 2101)
 _fold = lru_cache(maxsize=65536)(fold)  # passages repeat their words
@@ -170,10 +172,18 @@ def extract(text: str, langs: tuple[str, ...], claim: bool, lang: str | None = N
             elif len(toks[j][0]) > 3 and toks[j][0] not in ("-", "–"):
                 break
             j -= 1
-        if i + 1 < len(toks) and not days and _day(toks[i + 1][0]) is not None \
-                and _number(toks[i + 1][0]) not in _YEARS:  # "November 28"
-            days.append(_day(toks[i + 1][0]))
-            used.add(i + 1)
+        # "November 28", "November 29th and 30th" (English ordinals: "th" is a token of its own)
+        after = [k for k in range(i + 1, min(i + 9, len(toks))) if toks[k][0].lower() not in _ORDINAL][:5]
+        for n, k in enumerate(after[::2]):
+            if days and n == 0 or n and toks[after[2 * n - 1]][0].lower() not in _DAY_LIST:
+                break
+            if _day(toks[k][0]) is None or _number(toks[k][0]) in _YEARS:
+                break
+            nxt = k + 1 + (k + 1 < len(toks) and toks[k + 1][0].lower() in _ORDINAL)
+            if n and nxt < len(toks) and not text[toks[nxt - 1][1] + len(toks[nxt - 1][0]):toks[nxt][1]].strip():
+                break  # "November 28 and 4 regions": a count, not a second day
+            days.append(_day(toks[k][0]))
+            used.add(k)
         f.months.add(m)
         f.dates.update((d, m) for d in days)
     for i, (tok, pos) in enumerate(toks):
