@@ -10,10 +10,10 @@ must be what it was when the answers were generated (the citations [n] refer to 
 chunks differ now is counted and reported, not rescored silently. Writes a new run folder (summary.json,
 results.jsonl, report.md) and prints the summary table. Judge scores (eval.judge_model) are not replayed.
 
-An answer in another language than its question's is translated again (`answer.translate_answers`): the
-stand-in answers that request with the run's own translation where the run made one, and with nothing (the
-answer stays as generated) where it did not; with `--model GGUF`, that model answers it through llama.cpp,
-so the translation step is measured on a run's answers without generating them again.
+An answer the run translated into its question's language (`answer.translate_answers`) gets the run's own
+translation back, exactly; one it did not stays as generated. With `--model GGUF` every answer in the wrong
+language is translated again by that model through llama.cpp, so the translation step is measured on a
+run's answers without generating them again.
 """
 from __future__ import annotations
 
@@ -51,6 +51,13 @@ def main() -> int:
     items = {i.id: i for i in load_qa(Path(summary["qa"]), corpus if corpus.is_absolute() else ROOT / corpus)}
     reply = {"text": "", "translated": ""}
     translate = _translator(args.model, cfg["llm"])
+    if not args.model:
+        import bot.core
+
+        # the run's translation as it was, not a new one (re-splitting it into claims need not give the
+        # lines the run sent: "the U.S. President" splits differently once translated)
+        bot.core.answer_in_language = lambda *_, **__: ((reply["translated"], "") if reply["translated"] else None,
+                                                        0.0)
     sections = {k: cfg[k] for k in ("store", "retrieval", "answer", "context", "embedding", "chunking")}
 
     def answer(body: dict) -> str:
@@ -95,19 +102,15 @@ def main() -> int:
 
 
 def _translator(gguf: str | None, llm_cfg: dict):
-    """(messages, the run's translation or "") -> reply: the run's own translation as the numbered lines the
-    bot asked for, or the model's reply when a GGUF is given."""
-    if gguf:
-        from llama_cpp import Llama
+    """(messages, the run's translation) -> the GGUF's reply to a translation request ("" with no GGUF)."""
+    if not gguf:
+        return lambda messages, _: ""
+    from llama_cpp import Llama
 
-        model = Llama(model_path=gguf, n_ctx=llm_cfg["context_window"], verbose=False)
-        return lambda messages, _: model.create_chat_completion(
-            messages=messages, temperature=llm_cfg["temperature"], max_tokens=llm_cfg["max_tokens"])[
-            "choices"][0]["message"]["content"]
-    from bot.answer.claims import split_claims
-    from bot.answer.retranslate import _line
-
-    return lambda _, done: "\n".join(f"{i}. {_line(c)}" for i, c in enumerate(split_claims(done), start=1))
+    model = Llama(model_path=gguf, n_ctx=llm_cfg["context_window"], verbose=False)
+    return lambda messages, _: model.create_chat_completion(
+        messages=messages, temperature=llm_cfg["temperature"], max_tokens=llm_cfg["max_tokens"])[
+        "choices"][0]["message"]["content"]
 
 
 if __name__ == "__main__":

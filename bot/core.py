@@ -11,7 +11,7 @@ from bot.answer.citations import MarkerStream, cite, clean_markers
 from bot.answer.context import given_sources
 from bot.answer.fallback import fallback_note, uncited_warning
 from bot.answer.prompt import Prompts, condense_prompt, fit_messages, prompts_dir
-from bot.answer.retranslate import in_language, off_language
+from bot.answer.retranslate import answer_in_language
 from bot.answer.support import Vectors, answer_claims
 from bot.backends import build_chat
 from bot.config import Settings, load_settings
@@ -142,14 +142,10 @@ class Bot(Documents):
 
     def _in_language(self, text: str, lang: str, given: list, trace: Trace, timings: dict) -> str | None:
         """The answer in the question's language when the model wrote another (bot/answer/retranslate.py)."""
-        t0 = time.perf_counter()
-        try:
-            got = in_language(text, lang, len(given), self.prompts.translate_answer, self.prompts.language_name(lang),
-                              self.prompts.refusal(lang), list(self.prompts.refusals.values()), self.llm.chat)
-        except LLMUnavailable:  # the LLM went away after answering: keep the answer as it came
-            got = None
-        if off_language(text, lang):  # a call was made (or a refusal replaced): its time is the user's too
-            timings["translate_answer_s"] = trace.timings["translate_answer_s"] = time.perf_counter() - t0
+        got, spent = answer_in_language(text, lang, len(given), self.prompts, self.llm.chat, self.llm.count_tokens,
+                                        self.settings.llm.max_tokens)
+        if spent:  # the call's time is the user's too, whether or not its translation was used
+            timings["translate_answer_s"] = trace.timings["translate_answer_s"] = spent
         if not got:
             return None
         trace.translated_from = {"lang": got[1], "answer": text}

@@ -29,11 +29,30 @@ def test_a_list_keeps_its_lines_and_echoed_source_tags_are_dropped():
     assert prompt.endswith("1. Sie sprachen über Folgendes:\n2. Handel\n3. Energie\n4. Beides wächst seit 2021.")
     rebuilt = rebuild("1. They talked about the following:\n2. Trade\n3. Energy\n4. Both have grown since 2021.",
                       claims)
-    assert rebuilt == ("They talked about the following [2]:\n- Trade [2].\n- Energy [2].\n"
+    # items without a stop get none (a stop is put back only where the claim had one)
+    assert rebuilt == ("They talked about the following [2]:\n- Trade [2]\n- Energy [2]\n"
                        "Both have grown since 2021 [1].")
     # the model's echo of the prompt's source tags is no part of a claim
     prompt, _ = translation_request(TEMPLATE, "<source>[3]</source> Kasachstan verbot den Export.", 3, "English")
     assert prompt.endswith("\n\n1. Kasachstan verbot den Export.")
+
+
+def test_what_the_model_adds_or_copies_is_not_taken_for_a_translation():
+    _, claims = translation_request(TEMPLATE, "Tokajew traf Putin in Moskau [1] und Macron in Paris [2].", 2,
+                                    "English")
+    # a sentence cut into two claims (two sources) comes back as one sentence, not "Moscow [1]. and Macron"
+    assert rebuild("1. Tokayev met Putin in Moscow\n2. and Macron in Paris.", claims) == (
+        "Tokayev met Putin in Moscow [1] and Macron in Paris [2].")
+    # the prompt's form copied back is no translation, whatever language it is in
+    assert rebuild("1. <line 1 in English>\n2. <line 2 in English>", claims) is None
+    # markers the model writes itself are dropped: each claim gets back its own, once
+    assert rebuild("1. Tokayev met Putin in Moscow [1][7]\n2. and Macron in Paris [2].", claims) == (
+        "Tokayev met Putin in Moscow [1] and Macron in Paris [2].")
+    # a quote inside the line keeps both its marks; one around the whole line is taken off
+    _, claims = translation_request(TEMPLATE, 'Er sagte: "Wir werden siegen." [1]', 1, "English")
+    assert rebuild('1. He said: "We will win."', claims) == 'He said: "We will win." [1]'
+    _, claims = translation_request(TEMPLATE, "Er traf Putin [1].", 1, "English")
+    assert rebuild('1. "He met Putin."', claims) == "He met Putin [1]."
 
 
 def test_only_a_wrong_language_counts():

@@ -106,11 +106,16 @@ def same_name(a: str, b: str) -> bool:
 
 def named_twice(groups: list[list[str]]) -> str | None:
     """A name two of these groups end with, unless their first names tell two people apart (Ilham and Heydar
-    Aliyev): in one clause it has the person act on themselves ("Tokajev gratulerte Tokajev"), which is
-    how a small model garbles a sentence about two people.
+    Aliyev; Ivan and Ivana Petrov(a)) or one is the other's genitive (Putin bestätigte Putins Teilnahme):
+    in one clause it has the person act on themselves ("Tokajev gratulerte Tokajev"), which is how a small
+    model garbles a sentence about two people. English possessives ("Tokayev's") are left out by the caller.
     """
     for i, g in enumerate(groups):
         for h in groups[i + 1:]:
-            if same_name(g[-1], h[-1]) and not (len(g) > 1 and len(h) > 1 and not same_name(g[0], h[0])):
-                return g[-1]
+            a, b = sorted((full_fold(g[-1]), full_fold(h[-1])), key=len)
+            if not same_name(g[-1], h[-1]) or b == a + "s":
+                continue
+            if len(g) > 1 and len(h) > 1 and full_fold(g[0]) != full_fold(h[0]):
+                continue
+            return g[-1]
     return None

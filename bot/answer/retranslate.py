@@ -12,14 +12,19 @@ makes the call and checks the translated claims as it checks any answer.
 from __future__ import annotations
 
 import re
+import time
 
+from bot.answer.citations import MARKER_RE
 from bot.answer.claims import plain, split_claims
 from bot.answer.refusal import is_refusal
+from bot.errors import LLMUnavailable
 from bot.lang import detect_lang
 
 _LINE = re.compile(r"^\W*(\d{1,2})\s*[.:)\]-]\s*(.+)$")
 _ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+")  # a list item's own number or bullet
 _DELIMITER = re.compile(r"<\s*/?\s*source\s*>", re.I)  # the prompt's source tags, echoed by the model
+_ECHO = re.compile(r"^[<‹]\s*line \d+ in [^>]*>$")  # the prompt's form copied instead of filled in
+_QUOTES = {'"': '"', "“": "”", "„": "“", "«": "»"}
 
 
 def _line(claim) -> str:
@@ -46,22 +51,36 @@ def translation_request(template: str, text: str, n_sources: int, language: str)
     return template.format(language=language, format=form, lines=lines), claims
 
 
+def _reply_line(text: str) -> str:
+    """One translated line as the claim's text: markers and source tags the model wrote dropped (the claim's
+    own go back on), a quote around the whole line taken off."""
+    text = " ".join(_DELIMITER.sub(" ", MARKER_RE.sub(" ", text)).split())
+    text = re.sub(r"\s+([:;.,!?])", r"\1", text)
+    inner = text[1:-1]
+    if len(text) > 1 and _QUOTES.get(text[0]) == text[-1] and text[0] not in inner and text[-1] not in inner:
+        text = inner.strip()
+    return _ITEM.sub("", text)
+
+
 def rebuild(reply: str, claims: list) -> str | None:
     """The answer from the translated lines, each claim's markers put back before its final stop; None when
-    a line is missing, empty or runs far longer than its claim (the model did not translate it)."""
+    a line is missing, empty, the prompt's form copied back, or far longer than its claim (the model did not
+    translate it). A claim that was a clause of a sentence (no stop of its own) gets none either."""
     got: dict[int, str] = {}
     for line in reply.splitlines():
         m = _LINE.match(line.strip())
-        if m and 1 <= int(m.group(1)) <= len(claims):
-            got.setdefault(int(m.group(1)), m.group(2).strip().strip('"“”«»').strip())
+        if m and 1 <= int(m.group(1)) <= len(claims) and not _ECHO.match(m.group(2).strip()):
+            got.setdefault(int(m.group(1)), _reply_line(m.group(2)))
     out, item = "", False
     for i, c in enumerate(claims, start=1):
-        line = _ITEM.sub("", got.get(i, ""))
-        if not re.search(r"\w", line) or len(line) > 3 * len(_line(c)) + 40:
+        line, own = got.get(i, ""), _line(c)
+        if not re.search(r"\w", line) or len(line) > 3 * len(own) + 40:
             return None
         markers = "".join(f"[{n}]" for n in c.citations)
-        body, stop = (line[:-1], line[-1]) if line[-1] in ".!?:" else (line, ".")
-        text = f"{body.rstrip()} {markers}{stop}" if markers else f"{body.rstrip()}{stop}"
+        ends = own[-1:] in (".", "!", "?", ":")
+        body, stop = (line[:-1], line[-1]) if line[-1] in ".!?:" else (line, "." if ends else "")
+        body = body.rstrip().rstrip(",;")
+        text = f"{body} {markers}{stop}" if markers else f"{body}{stop}"
         was, item = item, bool(_ITEM.match(plain(c.text)))
         out += f"\n- {text}" if item else f"\n{text}" if was else f" {text}"  # list items stay one a line
     return out.strip() or None
@@ -72,10 +91,12 @@ def in_language(text: str, lang: str, n_sources: int, template: str, language: s
     """(the answer in the question's language, the language it came in), or None when it already is in it,
     cannot be told, or the translation fails or is in yet another language. `chat` is the backend's."""
     found = off_language(text, lang)
-    if not found or not template:
+    if not found:
         return None
     if is_refusal(text, refusals):
         return refusal, found
+    if not template:
+        return None
     prompt, claims = translation_request(template, text, n_sources, language)
     if not claims:
         return None
@@ -83,3 +104,28 @@ def in_language(text: str, lang: str, n_sources: int, template: str, language: s
     if not fixed or off_language(fixed, lang):
         return None
     return fixed, found
+
+
+def answer_in_language(text: str, lang: str, n_sources: int, prompts, chat, count_tokens,
+                       max_tokens: int) -> tuple[tuple[str, str] | None, float]:
+    """in_language with the prompt files (`prompts`, answer/prompt.py's Prompts), and the seconds spent in
+    the LLM call (0 when none was made). Not for an answer near `max_tokens`: its translation, which may
+    need more tokens, would be cut short and thrown away after the user had waited for it. An LLM gone
+    since it answered leaves the answer as it came."""
+    spent = [0.0]
+
+    def timed(messages: list[dict]) -> str:
+        t0 = time.perf_counter()
+        try:
+            return chat(messages)
+        finally:
+            spent[0] += time.perf_counter() - t0
+
+    if count_tokens(text) > 0.75 * max_tokens:
+        return None, 0.0
+    try:
+        got = in_language(text, lang, n_sources, prompts.translate_answer, prompts.language_name(lang),
+                          prompts.refusal(lang), list(prompts.refusals.values()), timed)
+    except LLMUnavailable:
+        got = None
+    return got, spent[0]
