@@ -70,6 +70,7 @@ def main() -> int:
             "host": llm.url, "provider": "ollama", "model": "gemma3:4b",
             "context_window": cfg["llm"]["context_window"], "max_tokens": cfg["llm"]["max_tokens"]})
         refusals = list(bot.prompts.refusals.values())
+        bot.warm_up()  # as `bot eval` does: the check's one-time loads are no answer's time
         rows, moved = [], []
         for r in old:
             if r["mode"] != "generated":

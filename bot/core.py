@@ -12,7 +12,7 @@ from bot.answer.context import given_sources
 from bot.answer.fallback import fallback_note, uncited_warning
 from bot.answer.prompt import Prompts, condense_prompt, fit_messages, prompts_dir
 from bot.answer.retranslate import answer_in_language
-from bot.answer.support import Vectors, answer_claims
+from bot.answer.support import Vectors, answer_claims, warm
 from bot.backends import build_chat
 from bot.config import Settings, load_settings
 from bot.documents import Documents
@@ -85,6 +85,13 @@ class Bot(Documents):
             return self._retriever.search(query, k)
         with self.llm.turn():  # the translation is an LLM call: one generation at a time
             return self._retriever.search(query, k, self._translations(query))
+
+    def warm_up(self, question: str = "warm-up") -> None:
+        """Load now what the first question would: the embedder, the index, the keyword index, and the claim
+        check's language data for the collection's languages (support.warm)."""
+        self.search(question)
+        if self.settings.answer.check_claims:
+            warm(tuple(sorted({r.lang for r in self._index.registry().values() if r.lang} | {"en"})))
 
     def _translations(self, query: str, trace: Trace | None = None) -> dict[str, str]:
         """The query in the collection's other languages (retrieval.translate, bot/retrieval/translate.py)."""

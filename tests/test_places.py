@@ -66,3 +66,14 @@ def test_a_claim_naming_a_city_the_passage_does_not_is_unsupported(vectors):  # 
     got = verdicts(vectors, "Tokajew składa w Moskwie swą pierwszą wizytę zagraniczną [1].",
                    [source(SEED_PL, "pl")], "pl")
     assert got[0] == (True, None)
+
+
+def test_warm_up_builds_the_place_table_before_the_first_answer(seeded_config, ollama):
+    """The table is built on first use (0.2-0.3 s; eval/README.md): `bot chat`, `bot serve` and `bot eval`
+    call warm_up so that no user's answer, and no measured check time, pays for it."""
+    from bot import Bot
+    from bot.answer import places
+
+    places._places.cache_clear()
+    Bot.from_config(seeded_config(llm={"host": ollama.url})).warm_up()
+    assert places._places.cache_info().currsize == 1

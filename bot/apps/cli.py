@@ -196,6 +196,10 @@ def _start(args, run: Callable) -> int:
         for line in [f"skipped {s}" for s in summary.skipped] + [f"warning: {w}" for w in summary.warnings]:
             print(line, file=sys.stderr)
         print(summary.line(), file=sys.stderr)
+    try:  # the first user's answer should not pay for loading the embedder and the check's data
+        bot.warm_up()
+    except BotError as exc:
+        print(f"warning: {exc}", file=sys.stderr)
     run(bot, host=args.host, port=args.port)
     return 0
 

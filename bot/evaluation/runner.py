@@ -165,7 +165,7 @@ def main(args) -> int:
         if not ok:
             raise BotError(f"{line}; or score retrieval alone with `bot eval --retrieval-only`")
         judge = Judge(settings) if settings.eval.judge_model else None
-    bot.search(items[0].question)  # warm-up (keyword index, caches) so latencies are per question
+    bot.warm_up(items[0].question)  # keyword index, caches, the check's language data: latencies per question
     refusals = list(bot.prompts.refusals.values())
 
     run = _run_dir(out)
