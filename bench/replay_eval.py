@@ -82,7 +82,11 @@ def main() -> int:
             if new["retrieved"] != r["retrieved"]:
                 moved.append(r["id"])
             # the generation's timings are the run's; the claim check's are today's (it needs no LLM)
-            new["timings"] = {**r["timings"], **{k: v for k, v in new["timings"].items() if k == "check_s"}}
+            # (and the translation's, when --model made one again)
+            today = ("check_s", "translate_answer_s") if args.model else ("check_s",)
+            new["timings"] = {**r["timings"], **{k: v for k, v in new["timings"].items() if k in today}}
+            new["timings"]["answer_s"] = round(sum(new["timings"].get(k, 0.0) for k in (
+                "retrieve_s", "generate_s", "translate_answer_s", "check_s")), 4)
             rows.append(new)
     scores = metrics.aggregate([r["scores"] for r in rows], [r["timings"] for r in rows])
     out = runner._run_dir(Path(args.out))
