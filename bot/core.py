@@ -12,7 +12,8 @@ from bot.answer.context import given_sources
 from bot.answer.fallback import fallback_note, uncited_warning
 from bot.answer.prompt import Prompts, condense_prompt, fit_messages, prompts_dir
 from bot.answer.retranslate import answer_in_language
-from bot.answer.support import Vectors, answer_claims, warm
+from bot.answer.facts import warm
+from bot.answer.support import Vectors, answer_claims
 from bot.backends import build_chat
 from bot.config import Settings, load_settings
 from bot.documents import Documents
@@ -88,7 +89,7 @@ class Bot(Documents):
 
     def warm_up(self, question: str = "warm-up") -> None:
         """Load now what the first question would: the embedder, the index, the keyword index, and the claim
-        check's language data for the collection's languages (support.warm)."""
+        check's language data for the collection's languages (facts.warm)."""
         self.search(question)
         if self.settings.answer.check_claims:
             warm(tuple(sorted({r.lang for r in self._index.registry().values() if r.lang} | {"en"})))

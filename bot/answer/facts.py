@@ -233,3 +233,14 @@ _CLAUSE_RE = re.compile(r"[,;:()]|\s(?:und|and|i|og|oraz|et|y|och|men|aber|but|a
 def clauses(text: str) -> list[str]:
     """A sentence cut at commas and at "and" between clauses, not between numbers ("29. und 30. November")."""
     return [c for c in _CLAUSE_RE.split(text) if c and c.strip()]
+
+
+def warm(langs: tuple[str, ...]) -> None:
+    """Load the check's language data for these languages now (CLDR month and place names, number words,
+    word frequencies): built on first use, it cost the first answers of a process 0.4–0.9 s once (q008,
+    q011: 0.91 and 0.42 s cold, 0.06 and 0.12 s warm)."""
+    sample = "Tokayev met Putin in Paris on 28 November 2019 for four hours."
+    for lang in langs:
+        extract(sample, langs, claim=True, lang=lang)
+    extract(sample, langs, claim=False)
+    place_of("Moscow", "en")  # the place table: every locale's countries and cities at once

@@ -261,15 +261,3 @@ def answer_claims(text: str, sources: list[Source], cfg, vectors: Vectors, lang:
         return claims
     return check_claims(claims, sources, vectors, cfg.claim_similarity, lang)
 
-
-def warm(langs: tuple[str, ...]) -> None:
-    """Load the check's language data for these languages now (CLDR month and place names, number words,
-    word frequencies): built on first use, it cost the first answers of a process 0.4–0.9 s once (q008,
-    q011: 0.91 and 0.42 s cold, 0.06 and 0.12 s warm)."""
-    from bot.answer.places import place_of
-
-    sample = "Tokayev met Putin in Paris on 28 November 2019 for four hours."
-    for lang in langs:
-        extract(sample, langs, claim=True, lang=lang)
-    extract(sample, langs, claim=False)
-    place_of("Moscow", "en")  # the place table: every locale's countries and cities at once
