@@ -10,9 +10,9 @@ from typing import Iterator
 from bot.answer.citations import MarkerStream, cite, clean_markers
 from bot.answer.context import given_sources
 from bot.answer.fallback import fallback_note, uncited_warning
+from bot.answer.facts import warm
 from bot.answer.prompt import Prompts, condense_prompt, fit_messages, prompts_dir
 from bot.answer.retranslate import answer_in_language
-from bot.answer.facts import warm
 from bot.answer.support import Vectors, answer_claims
 from bot.backends import build_chat
 from bot.config import Settings, load_settings
