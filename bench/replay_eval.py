@@ -62,7 +62,7 @@ def main() -> int:
 
     def answer(body: dict) -> str:
         if len(body["messages"]) == 1:  # no system message: the answer's translation (no history, no condense)
-            return translate(body["messages"], reply["translated"])
+            return translate(body["messages"])
         return reply["text"]
 
     with OllamaStandin(models=("gemma3:4b",), reply=answer) as llm:
@@ -85,8 +85,7 @@ def main() -> int:
             # (and the translation's, when --model made one again)
             today = ("check_s", "translate_answer_s") if args.model else ("check_s",)
             new["timings"] = {**r["timings"], **{k: v for k, v in new["timings"].items() if k in today}}
-            new["timings"]["answer_s"] = round(sum(new["timings"].get(k, 0.0) for k in (
-                "retrieve_s", "generate_s", "translate_answer_s", "check_s")), 4)
+            new["timings"]["answer_s"] = round(runner.answer_seconds(new["timings"]), 4)
             rows.append(new)
     scores = metrics.aggregate([r["scores"] for r in rows], [r["timings"] for r in rows])
     out = runner._run_dir(Path(args.out))
@@ -107,13 +106,13 @@ def main() -> int:
 
 
 def _translator(gguf: str | None, llm_cfg: dict):
-    """(messages, the run's translation) -> the GGUF's reply to a translation request ("" with no GGUF)."""
+    """messages -> the GGUF's reply to a translation request ("" with no GGUF)."""
     if not gguf:
-        return lambda messages, _: ""
+        return lambda messages: ""
     from llama_cpp import Llama
 
     model = Llama(model_path=gguf, n_ctx=llm_cfg["context_window"], verbose=False)
-    return lambda messages, _: model.create_chat_completion(
+    return lambda messages: model.create_chat_completion(
         messages=messages, temperature=llm_cfg["temperature"], max_tokens=llm_cfg["max_tokens"])[
         "choices"][0]["message"]["content"]
 

@@ -2,8 +2,9 @@
 
 Small models drift into their sources' language: about one answer in ten of the 1.5B test model was in
 another language than its question (answers.language 0.899 over 175 questions), most of them English
-questions answered by quoting a German or Norwegian source (eval/README.md). Asked again in the same conversation to rewrite its answer, it repeats it word for word;
-asked to translate it, with nothing else in the prompt, it does. So the answer is translated in one more,
+questions answered by quoting a German or Norwegian source (eval/README.md). Asked again in the same
+conversation to rewrite its answer, it repeats it word for word; asked to translate it, with nothing else
+in the prompt, it does. So the answer is translated in one more,
 short LLM call (`answer.translate_answers`): its claims as numbered lines without their markers, so that
 each translated claim gets its own citations back whatever the model does with brackets. A refusal is
 replaced by the configured refusal of the question's language, with no call. The core passes in its
@@ -14,7 +15,6 @@ from __future__ import annotations
 import re
 import time
 
-from bot.answer.citations import MARKER_RE
 from bot.answer.claims import plain, split_claims
 from bot.answer.refusal import is_refusal
 from bot.errors import LLMUnavailable
@@ -27,9 +27,13 @@ _ECHO = re.compile(r"^[<‹]\s*line \d+ in [^>]*>$")  # the prompt's form copied
 _QUOTES = {'"': '"', "“": "”", "„": "“", "«": "»"}
 
 
+def _tidy(text: str) -> str:
+    """Text without markers, echoed source tags and the spaces they leave before a stop."""
+    return re.sub(r"\s+([:;.,!?])", r"\1", " ".join(_DELIMITER.sub(" ", plain(text)).split()))
+
+
 def _line(claim) -> str:
-    line = " ".join(_ITEM.sub("", _DELIMITER.sub(" ", plain(claim.text))).split())
-    return re.sub(r"\s+([:;.,!?])", r"\1", line)  # where a marker stood before a stop
+    return _ITEM.sub("", _tidy(claim.text))
 
 
 MIN_WORDS = 6  # fewer, and names outweigh the rest: "Tokajew traf Putin [1]." is read as another language
@@ -38,8 +42,8 @@ MIN_WORDS = 6  # fewer, and names outweigh the rest: "Tokajew traf Putin [1]." i
 def off_language(text: str, lang: str) -> str | None:
     """The answer's language when it is not `lang`, by the detector `answers.language` scores with; None
     for an answer of fewer than MIN_WORDS words (markers and numbers left out), too short to act on."""
-    words = re.findall(r"[^\W\d_]+", plain(text))
-    found = detect_lang(plain(text)) if len(words) >= MIN_WORDS else None
+    text = plain(text)
+    found = detect_lang(text) if len(re.findall(r"[^\W\d_]+", text)) >= MIN_WORDS else None
     return found if found and found != lang else None
 
 
@@ -54,8 +58,7 @@ def translation_request(template: str, text: str, n_sources: int, language: str)
 def _reply_line(text: str) -> str:
     """One translated line as the claim's text: markers and source tags the model wrote dropped (the claim's
     own go back on), a quote around the whole line taken off."""
-    text = " ".join(_DELIMITER.sub(" ", MARKER_RE.sub(" ", text)).split())
-    text = re.sub(r"\s+([:;.,!?])", r"\1", text)
+    text = _tidy(text)
     inner = text[1:-1]
     if len(text) > 1 and _QUOTES.get(text[0]) == text[-1] and text[0] not in inner and text[-1] not in inner:
         text = inner.strip()

@@ -260,4 +260,3 @@ def answer_claims(text: str, sources: list[Source], cfg, vectors: Vectors, lang:
             c.reason = "not checked: answer.check_claims is off"
         return claims
     return check_claims(claims, sources, vectors, cfg.claim_similarity, lang)
-

@@ -22,6 +22,11 @@ def expected_text(item: QAItem) -> str:
     return ("all of: " if item.all_answers else "any of: ") + " | ".join(item.answers)
 
 
+def answer_seconds(timings: dict) -> float:
+    """The whole answer's time: retrieval, generation, a translation if one was made, the claim check."""
+    return sum(timings.get(k, 0.0) for k in ("retrieve_s", "generate_s", "translate_answer_s", "check_s"))
+
+
 def score_item(bot, item: QAItem, retrieval_only: bool, judge: Judge | None, refusals: list[str]) -> dict:
     """One question through bot.search (retrieval only) or bot.ask, with every per-question score."""
     answer = None
@@ -35,8 +40,7 @@ def score_item(bot, item: QAItem, retrieval_only: bool, judge: Judge | None, ref
         timings = {k: answer.timings[k] for k in ("retrieve_s", "generate_s", "translate_answer_s")
                    if k in answer.timings}
         timings.update({k: answer.trace.timings[k] for k in ("first_token_s", "check_s") if k in answer.trace.timings})
-        timings["answer_s"] = sum(timings.get(f"{k}_s", 0.0)
-                                  for k in ("retrieve", "generate", "translate_answer", "check"))
+        timings["answer_s"] = answer_seconds(timings)
     s: dict = {}
     if item.answerable:
         rank = metrics.evidence_rank([r.text for r in retrieved], item.evidence)
@@ -49,13 +53,13 @@ def score_item(bot, item: QAItem, retrieval_only: bool, judge: Judge | None, ref
         # a passages fallback (the LLM failed) is no answer: it scores as an empty one, neither a correct
         # refusal nor a correct non-refusal, and stays out of the refusal rates (counts.passages_fallback)
         text, cites = (answer.answer, answer.citations) if generated else ("", [])
+        as_generated = (answer.trace.translated_from or {}).get("answer")  # before answer.translate_answers
         refused = metrics.is_refusal(text, refusals)
         s.update({"refused": refused, "refusal_correct": generated and refused != item.answerable,
                   "uncited": None if refused else not cites,
                   "in_language": metrics.in_language(text, item.lang) if generated else None,
-                  # before answer.translate_answers put it into the question's language, if it did
-                  "in_language_generated": metrics.in_language(
-                      (answer.trace.translated_from or {}).get("answer", text), item.lang) if generated else None,
+                  "in_language_generated": metrics.in_language(as_generated or text, item.lang)
+                  if generated else None,
                   "false_refusal": refused if generated and item.answerable else None,
                   "hallucinated": (not refused) if generated and not item.answerable else None})
         if generated and not refused and bot.settings.answer.check_claims:  # each claim against its citations
@@ -86,7 +90,7 @@ def score_item(bot, item: QAItem, retrieval_only: bool, judge: Judge | None, ref
         "gold_docs": list(item.gold_docs),
         "answer": answer.answer if answer else None, "mode": answer.mode if answer else "retrieval-only",
         # the model's own text when answer.translate_answers put it into the question's language
-        "answer_as_generated": (answer.trace.translated_from or {}).get("answer") if answer else None,
+        "answer_as_generated": as_generated if answer else None,
         "warning": answer.warning if answer else None,
         "fallback": answer.fallback.kind if answer and answer.fallback else None,
         "citations": [{"n": c.n, "doc_id": c.doc_id, "chunk_id": c.chunk_id} for c in answer.citations]
