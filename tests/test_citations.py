@@ -70,6 +70,15 @@ def test_supporting_sentence_picks_the_sentence_with_the_shared_words():
     assert supporting_sentence("zzz qqq", PARIS) in sentences(PARIS)
 
 
+
+def test_a_cut_sources_ellipsis_is_never_the_quote():
+    """A source cut to its best sentences starts and ends with "…" (context.py), which the sentence splitter
+    makes a sentence of its own. With no words in common that mark came first and was quoted as "…"; the
+    quote must be a real sentence, without the mark on its ends."""
+    cut = "… Der Besuch dauerte zwei Tage. … Tokajew traf Putin in Moskau. …"
+    assert supporting_sentence("zzz qqq", cut) == "Der Besuch dauerte zwei Tage."
+    assert supporting_sentence("Putin Moskau", cut) == "Tokajew traf Putin in Moskau."
+
 def test_sentences_split_on_end_punctuation_and_newlines():
     assert sentences("Eins. Zwei!\nDrei?  Vier") == ["Eins.", "Zwei!", "Drei?", "Vier"]
 

@@ -302,3 +302,12 @@ def test_a_polish_locative_month_is_the_month(vectors):
     assert got[0] == (True, None)
     got = verdicts(vectors, "Nazarbajew resigned as president in April [1].", [source(passage, "pl")], "en")
     assert got[0][0] is False and "April" in got[0][1]
+
+
+def test_a_missing_name_is_named_once_in_the_reason(vectors):
+    """The claim names Merkel twice; the Polish passage names neither her nor Berlin. The reason lists what is
+    missing, each word once: "Merkel, Merkel" read as two missing facts to a user."""
+    answer = "Tokajew spotkał Merkel w Berlinie, a Merkel chwaliła Tokajewa [1]."
+    got = verdicts(vectors, answer, [source(SEED_PL, "pl", date="2019-04")], "pl")
+    assert got[0][0] is False
+    assert got[0][1].count("Merkel") == 1, got[0][1]

@@ -72,11 +72,18 @@ class MarkerStream:
 
 
 def supporting_sentence(claim: str, source_text: str) -> str:
-    """The source sentence sharing the most folded words with the claim (names survive translation)."""
+    """The source sentence sharing the most folded words with the claim (names survive translation).
+
+    A source cut to its best sentences marks the cuts with "…" (bot/answer/context.py): that mark is no
+    sentence to quote, and it is taken off the quote's ends.
+    """
     claim_terms = set(terms(MARKER_RE.sub(" ", claim)))
     best, best_score = "", -1.0
     for sent in sentences(source_text):
+        sent = sent.strip().strip("…").strip()
         sent_terms = set(terms(sent))
+        if not sent_terms:
+            continue
         score = len(claim_terms & sent_terms) / (1 + 0.02 * len(sent_terms))
         if score > best_score:
             best, best_score = sent, score

@@ -76,7 +76,8 @@ def _missing(facts: Facts, passages: list[Passage], lang: str) -> list[str]:
     out += [num(x) for x in sorted(facts.numbers) if x not in numbers and not (x == int(x) and int(x) in facts.years)]
     out += [" ".join(g) for g in facts.names if not any(name_found(g, p.facts) for p in passages)]
     out += [w for w, pid in facts.places.items() if not any(place_found(pid, p.facts.words) for p in passages)]
-    return out + _misplaced(facts, passages, month, num)
+    # a word read both as a name and as a place ("Russland") is reported once
+    return list(dict.fromkeys(out + _misplaced(facts, passages, month, num)))
 
 
 def _misplaced(facts: Facts, passages: list[Passage], month, num) -> list[str]:
