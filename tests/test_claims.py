@@ -52,6 +52,23 @@ def test_a_trailing_source_sentence_cites_the_uncited_claims_before_it():
         ("Tokayev met Putin [1].", [1]), ("He was re-elected in 2022.", [2, 3]), ("He won the runoff.", [2, 3])]
 
 
+def test_source_sentences_in_other_languages_and_with_a_title_cite_the_claim_before():
+    """Real 1.5B answers (eval run 2026-12-03, q060 and q058): the second sentence only says where the first
+    comes from, so it is no claim and its marker cites the first. Before, "Quelle" was missed (it is on the
+    French stopword list) and the quoted title counted as eleven words of content, so each source sentence
+    was checked as a claim of its own (and found "supported") while the invented claim stayed uncited."""
+    for answer, n in [("Die Stimmen von Tokajew wurden 50% wiedergewählt. Dies ist in der Quelle [4] vermerkt.", 4),
+                      ("The name of Tokayev's wife is Maria. This information is found in the source [2] titled "
+                       "\"Titelbild: Kasachstans neu gewählter (alter) Präsident Kassym-Zhomart Tokajew\".", 2),
+                      ("Tokajew odwiedził Paryż. Informacje te pochodzą ze źródeł [3].", 3),
+                      ("Токаев посетил Париж. Это указано в источнике [1].", 1)]:
+        claims = split_claims(answer, 5)
+        assert [c.citations for c in claims] == [[n]], answer
+    # a quote inside the claim, before its marker, is the claim's own content: still a claim
+    claims = split_claims('Tokajew lobte "die strategische Partnerschaft" laut Quelle [2].', 5)
+    assert len(claims) == 1 and claims[0].text.startswith("Tokajew lobte")
+
+
 def test_uncited_claims_and_an_answer_that_is_only_a_marker():
     assert [c.citations for c in split_claims("Die Quellen sagen dazu nichts.", 3)] == [[]]
     assert split_claims("[1]", 3) == []

@@ -224,3 +224,28 @@ def test_judge_scores_through_ollama(seeded_config, tmp_path):
     cited = rows[0]["citations"][0]["chunk_id"]
     assert cited == rows[0]["retrieved"][0] and all("[1] " in p and "Tokajew traf Putin" in p for p in faith)
     assert "answered instead of saying the sources don't say" in report
+
+
+def test_unwarned_rate_counts_invented_answers_shown_without_a_warning(seeded_config, tmp_path):
+    """Two unanswerable questions, both answered (hallucination_rate 2/2). c3's answer gives a population no
+    source holds, so the claim check fails it and a warning goes above it; c4's answer copies the first
+    given source's first sentence word for word with [1], so its claim is supported and nothing warns the
+    user: unwarned_rate = 1/2."""
+    other = {**NONE, "id": "c4", "question": "Wie heißt die Frau von Tokajew?"}
+
+    def reply(body):
+        prompt = body["messages"][-1]["content"]
+        if "Einwohner" in prompt:
+            return "Kasachstan hat 52 Millionen Einwohner [1]."
+        first = prompt.split("</source>")[0].split(")\n", 1)[1]  # the text after the first source's header
+        return re.split(r"(?<=\.)\s", first.strip())[0] + " [1]"
+
+    with OllamaStandin(models=("gemma3:4b",), reply=reply) as server:
+        cfg = seeded_config(llm={"host": server.url})
+        out = tmp_path / "runs"
+        res = run_cli("eval", "--qa", str(write_qa(tmp_path, NONE, other)), "--out", str(out), config=cfg)
+    assert res.returncode == 0, res.stderr[-2000:]
+    summary, rows, _ = read_run(only_run(out))
+    assert [r["warning"] is not None for r in rows] == [True, False], [r["claims"] for r in rows]
+    s = summary["scores"]
+    assert (s["refusals.hallucination_rate"], s["refusals.unwarned_rate"]) == (1.0, 0.5)

@@ -15,8 +15,10 @@ from bot.types import Claim
 
 # The word "source" in the languages models are most often asked in: a sentence that is only a marker and
 # this word ("Quelle: [1]", "zob. źródło [2]") points at sources rather than saying anything.
-_SOURCE_WORDS = {fold(w) for w in "source Quelle źródło kilde källa kilder fuente fonte bron".split()}
+_SOURCE_WORDS = {fold(w) for w in ("source Quelle źródło źródeł źródła źródle źródłach kilde källa kilder fuente fonte bron "
+                                    "источник источнике источниках").split()}
 _RUN_RE = re.compile(r"(?:\s*" + MARKER_RE.pattern + r")+")
+_QUOTED_RE = re.compile(r'"[^"]*"|“[^”]*”|„[^“”]*[“”]|«[^»]*»')
 MIN_CLAUSE_WORDS = 3  # a shorter piece ("und Macron") reads as part of its neighbour, not a claim of its own
 
 
@@ -37,13 +39,20 @@ def _content_words(text: str) -> list[str]:
 
 
 def is_citation_sentence(sent: str) -> bool:
-    """Only markers, or markers plus "source" and at most three other words, and no numbers."""
-    if not MARKER_RE.search(sent) or re.search(r"\d", plain(sent)):
+    """Only markers, or markers plus "source" and at most three other words, and no numbers.
+
+    A quoted title after the marker ("in source [2] titled "…"") is the source's name, not a claim. "source"
+    is looked for among all the words: the stopword lists of 37 languages hold some ("quelle" is French).
+    """
+    last = list(MARKER_RE.finditer(sent))
+    text = sent[:last[-1].end()] + _QUOTED_RE.sub(" ", sent[last[-1].end():]) if last else sent
+    if not MARKER_RE.search(text) or re.search(r"\d", plain(text)):
         return False
-    words = _content_words(sent)
+    words = _content_words(text)
     if not words:
         return True
-    return any(fold(w) in _SOURCE_WORDS for w in words) and len(words) <= 4
+    named = any(fold(w) in _SOURCE_WORDS for w in re.findall(r"[^\W\d_]+", plain(text)))
+    return named and len([w for w in words if fold(w) not in _SOURCE_WORDS]) <= 3
 
 
 def _clauses(sent: str, n_sources: int | None) -> list[Claim]:

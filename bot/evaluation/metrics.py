@@ -23,6 +23,7 @@ MEAN_SCORES = {
     "answers.language_as_generated": "in_language_generated",
     "refusals.false_rate": "false_refusal",
     "refusals.hallucination_rate": "hallucinated",
+    "refusals.unwarned_rate": "unwarned",
     "citations.claim_recall": "claim_recall",
     "citations.claim_precision": "claim_precision",
     "citations.uncited_claims": "uncited_claims",

@@ -86,7 +86,8 @@ def format_table(summary: dict) -> str:
     lines = [f"{summary['items']} questions from {summary['qa']} ({mode}, {summary['seconds']:.1f} s)"]
     lines += [f"  {n:<{width}}  {_fmt(n, v):>8}" for n, v in scores.items()]
     head = "answers.accuracy" if "answers.accuracy" in scores else "retrieval.evidence_hit@5"
-    for name in (head, "answers.language", "refusals.false_rate", "refusals.hallucination_rate"):
+    for name in (head, "answers.language", "refusals.false_rate", "refusals.hallucination_rate",
+                 "refusals.unwarned_rate"):
         if name in scores:
             per = [f"{lang} {_fmt(name, g['scores'].get(name))}" for lang, g in summary["by_lang"].items()]
             lines.append(f"  {name} by language: " + ", ".join(per))

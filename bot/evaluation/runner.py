@@ -61,7 +61,9 @@ def score_item(bot, item: QAItem, retrieval_only: bool, judge: Judge | None, ref
                   "in_language_generated": metrics.in_language(as_generated or text, item.lang)
                   if generated else None,
                   "false_refusal": refused if generated and item.answerable else None,
-                  "hallucinated": (not refused) if generated and not item.answerable else None})
+                  "hallucinated": (not refused) if generated and not item.answerable else None,
+                  # what a user is shown as an answer: no warning (no failed claim check, no uncited claims)
+                  "unwarned": (not refused and not answer.warning) if generated and not item.answerable else None})
         if generated and not refused and bot.settings.answer.check_claims:  # each claim against its citations
             s.update(metrics.claim_scores(answer.claims))
         if item.answerable:
