@@ -9,7 +9,7 @@ from typing import Iterator
 
 from bot.answer.citations import MarkerStream, cite, clean_markers
 from bot.answer.context import given_sources
-from bot.answer.fallback import fallback_note, uncited_warning
+from bot.answer.fallback import fallback_note, unchecked_warning
 from bot.answer.facts import warm
 from bot.answer.prompt import Prompts, condense_prompt, fit_messages, prompts_dir
 from bot.answer.retranslate import answer_in_language
@@ -234,8 +234,8 @@ class Bot(Documents):
             list(self.prompts.refusals.values()), lambda: Vectors(self._embedder(), self._centering, self._index),
             {kind: self.prompts.note(kind, lang) for kind in ("refused", "unsupported")})
         trace.timings["fallback_s"] = time.perf_counter() - t3
-        if mode == "generated" and not warning and not note:
-            warning = uncited_warning(text, claims, list(self.prompts.refusals.values()))
+        if mode == "generated" and not warning and not (note and note.warning):
+            warning = unchecked_warning(text, claims, list(self.prompts.refusals.values()))
         yield Answer(question=question, answer=text, citations=cite(text, given, claim),
                      sources=given, model=self.model_name, mode=mode, warning=warning or (note and note.warning),
                      timings=timings, trace=trace, cut_short=cut_short, claims=claims, fallback=note)

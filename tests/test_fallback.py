@@ -133,3 +133,18 @@ def test_an_answer_that_cites_nothing_says_so(seeded_config, ollama):
     assert a.warning == UNCITED_WARNING and a.to_json()["warning"] == UNCITED_WARNING
     ollama.reply = "Źródła tego nie mówią."
     assert ask(seeded_config, ollama, "Ile lat ma Tokajew?").warning is None
+
+
+def test_an_answer_of_source_numbers_only_is_no_answer(seeded_config, ollama):
+    """The 1.5B model answered two unanswerable questions with "[1] [2] [3] [4]" and nothing else (eval run of
+    2026-12-03, q155 and q208): no claim, no refusal, and before this no warning, so it was shown as an answer.
+    Now it carries a warning that it is no answer; where a passage matches the question very closely (q042's
+    evidence, as in the first test) it also gets the refusal's note with the sources' closest sentences."""
+    from bot.answer.fallback import EMPTY_WARNING
+
+    ollama.reply = "[1] [2] [3] [4]"
+    a = ask(seeded_config, ollama, UNANSWERABLE)
+    assert a.claims == [] and a.warning == EMPTY_WARNING and a.fallback is None
+    a = ask(seeded_config, ollama, ANSWERABLE)
+    assert a.warning == EMPTY_WARNING and a.fallback is not None and a.fallback.kind == "refusal"
+    assert any(contains_quote(q.quote, EVIDENCE) for q in a.fallback.quotes)

@@ -24,6 +24,7 @@ UNSUPPORTED_HEAD = "Note: the sources do not support this answer. Their sentence
 UNSUPPORTED_WARNING = ("none of the answer's claims is supported by the sources it cites; the note shows the "
                        "sources' sentences closest to the question")
 UNCITED_WARNING = "the answer cites no source, so none of its claims could be checked against the sources"
+EMPTY_WARNING = "the model's answer is only source numbers, which say nothing: it is no answer"
 NEAR = 0.03  # a further sentence is quoted only this close to the best one: the next is mostly off the question
 
 
@@ -67,7 +68,9 @@ def fallback_note(cfg, text: str, claims, question: str, lang: str, retrieved: l
     the note's first line by kind ("refused", "unsupported") in the question's language (English if None)."""
     if not cfg.fallback or not given:
         return None
-    refused = is_refusal(text, refusals)
+    # an answer of source numbers only ("[1] [2] [3]", 2 of 27 unanswerable questions with the 1.5B model) says
+    # no more than a refusal: the same note, if a passage matches the question that closely
+    refused = is_refusal(text, refusals) or not claims
     if not refused and not all_unsupported(claims):
         return None
     score = max((s.score for s in retrieved), default=float("-inf"))
@@ -85,9 +88,12 @@ def fallback_note(cfg, text: str, claims, question: str, lang: str, retrieved: l
                     UNSUPPORTED_WARNING)
 
 
-def uncited_warning(text: str, claims, refusals) -> str | None:
-    """A warning for a generated answer that claims something and cites nothing: the claim check has nothing
-    to check, so without it such an answer would show no sign of being unverified."""
-    if claims and not any(c.citations for c in claims) and not is_refusal(text, refusals):
-        return UNCITED_WARNING
-    return None
+def unchecked_warning(text: str, claims, refusals) -> str | None:
+    """A warning for a generated answer the claim check could not look at: one that claims something and
+    cites nothing, or one that says nothing but source numbers. Without it such an answer would show no
+    sign of being unverified (or of being no answer)."""
+    if is_refusal(text, refusals):
+        return None
+    if not claims:
+        return EMPTY_WARNING
+    return None if any(c.citations for c in claims) else UNCITED_WARNING
