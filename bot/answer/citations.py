@@ -80,7 +80,7 @@ def supporting_sentence(claim: str, source_text: str) -> str:
     claim_terms = set(terms(MARKER_RE.sub(" ", claim)))
     best, best_score = "", -1.0
     for sent in sentences(source_text):
-        sent = sent.strip().strip("…").strip()
+        sent = re.sub(r"^…\s*|\s+…$", "", sent.strip())  # the cut's mark, not a source's own "werde…"
         sent_terms = set(terms(sent))
         if not sent_terms:
             continue

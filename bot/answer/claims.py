@@ -18,7 +18,9 @@ from bot.types import Claim
 _SOURCE_WORDS = {fold(w) for w in ("source Quelle źródło źródeł źródła źródle źródłach kilde källa kilder fuente fonte bron "
                                     "источник источнике источниках").split()}
 _RUN_RE = re.compile(r"(?:\s*" + MARKER_RE.pattern + r")+")
-_QUOTED_RE = re.compile(r'"[^"]*"|“[^”]*”|„[^“”]*[“”]|«[^»]*»')
+# A quote right after a word for "title" names a source ("titled "Titelbild: ..."", "pod tytułem „...”").
+_TITLE_RE = re.compile(r'(?i)\b(?:(?:en)?titled|title|titel|tittel\w*|tytu\w*|zatytu\w*|названием|titulad\w*|intitul\w*)'
+                       r'\s*:?\s*(?:"[^"]*"|“[^”]*”|„[^“”]*[“”]|«[^»]*»)')
 MIN_CLAUSE_WORDS = 3  # a shorter piece ("und Macron") reads as part of its neighbour, not a claim of its own
 
 
@@ -39,20 +41,28 @@ def _content_words(text: str) -> list[str]:
 
 
 def is_citation_sentence(sent: str) -> bool:
-    """Only markers, or markers plus "source" and at most three other words, and no numbers.
+    """Only markers, or markers plus "source" and at most three other words, with no number and no name.
 
-    A quoted title after the marker ("in source [2] titled "…"") is the source's name, not a claim. "source"
-    is looked for among all the words: the stopword lists of 37 languages hold some ("quelle" is French).
+    A quoted title ("in source [2] titled "…"") is the source's name, not a claim; any other quote is content.
+    "source" is looked for among all the words: the stopword lists of 37 languages hold some ("quelle" is
+    French). A name after the first word makes it a claim ("Tokajew wurde wiedergewählt (Quelle [1]).").
     """
-    last = list(MARKER_RE.finditer(sent))
-    text = sent[:last[-1].end()] + _QUOTED_RE.sub(" ", sent[last[-1].end():]) if last else sent
+    text = _TITLE_RE.sub(" ", sent)
     if not MARKER_RE.search(text) or re.search(r"\d", plain(text)):
         return False
     words = _content_words(text)
     if not words:
         return True
-    named = any(fold(w) in _SOURCE_WORDS for w in re.findall(r"[^\W\d_]+", plain(text)))
-    return named and len([w for w in words if fold(w) not in _SOURCE_WORDS]) <= 3
+    all_words = re.findall(r"[^\W\d_]+", plain(text))
+    if not any(fold(w) in _SOURCE_WORDS for w in all_words) or len(
+            [w for w in words if fold(w) not in _SOURCE_WORDS]) > 3:
+        return False
+    from bot.answer.facts import extract
+    from bot.lang import detect_lang
+
+    rest = " ".join(w for w in all_words if fold(w) not in _SOURCE_WORDS)
+    facts = extract(rest, ("en",), claim=True, lang=detect_lang(plain(text)) or "en")  # names: rare words
+    return not facts.names and not facts.places
 
 
 def _clauses(sent: str, n_sources: int | None) -> list[Claim]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from bot.answer.citations import MARKER_RE
 from bot.answer.claims import all_unsupported
 from bot.answer.refusal import is_refusal
 from bot.types import Citation, Fallback, Source
@@ -24,7 +25,7 @@ UNSUPPORTED_HEAD = "Note: the sources do not support this answer. Their sentence
 UNSUPPORTED_WARNING = ("none of the answer's claims is supported by the sources it cites; the note shows the "
                        "sources' sentences closest to the question")
 UNCITED_WARNING = "the answer cites no source, so none of its claims could be checked against the sources"
-EMPTY_WARNING = "the model's answer is only source numbers, which say nothing: it is no answer"
+EMPTY_WARNING = "the model's answer has no words, at most source numbers: it is no answer"
 NEAR = 0.03  # a further sentence is quoted only this close to the best one: the next is mostly off the question
 
 
@@ -70,7 +71,7 @@ def fallback_note(cfg, text: str, claims, question: str, lang: str, retrieved: l
         return None
     # an answer of source numbers only ("[1] [2] [3]", 2 of 27 unanswerable questions with the 1.5B model) says
     # no more than a refusal: the same note, if a passage matches the question that closely
-    refused = is_refusal(text, refusals) or not claims
+    refused = is_refusal(text, refusals) or says_nothing(text)
     if not refused and not all_unsupported(claims):
         return None
     score = max((s.score for s in retrieved), default=float("-inf"))
@@ -88,12 +89,17 @@ def fallback_note(cfg, text: str, claims, question: str, lang: str, retrieved: l
                     UNSUPPORTED_WARNING)
 
 
+def says_nothing(text: str) -> bool:
+    """No word once the markers are gone: "[1] [2] [3]", or nothing at all."""
+    return not re.search(r"[^\W\d_]", MARKER_RE.sub(" ", text))
+
+
 def unchecked_warning(text: str, claims, refusals) -> str | None:
     """A warning for a generated answer the claim check could not look at: one that claims something and
     cites nothing, or one that says nothing but source numbers. Without it such an answer would show no
     sign of being unverified (or of being no answer)."""
-    if is_refusal(text, refusals):
-        return None
-    if not claims:
+    if says_nothing(text):
         return EMPTY_WARNING
+    if is_refusal(text, refusals) or not claims:
+        return None
     return None if any(c.citations for c in claims) else UNCITED_WARNING
