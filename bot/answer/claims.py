@@ -15,12 +15,12 @@ from bot.types import Claim
 
 # The word "source" in the languages models are most often asked in: a sentence that is only a marker and
 # this word ("Quelle: [1]", "zob. źródło [2]") points at sources rather than saying anything.
-_SOURCE_WORDS = {fold(w) for w in ("source Quelle źródło źródeł źródła źródle źródłach kilde källa kilder fuente fonte bron "
-                                    "источник источнике источниках").split()}
+_SOURCE_WORDS = {fold(w) for w in ("source Quelle źródło źródeł źródła źródle źródłach kilde källa kilder "
+                                    "fuente fonte bron источник источнике источниках").split()}
 _RUN_RE = re.compile(r"(?:\s*" + MARKER_RE.pattern + r")+")
 # A quote right after a word for "title" names a source ("titled "Titelbild: ..."", "pod tytułem „...”").
-_TITLE_RE = re.compile(r'(?i)\b(?:(?:en)?titled|title|titel|tittel\w*|tytu\w*|zatytu\w*|названием|titulad\w*|intitul\w*)'
-                       r'\s*:?\s*(?:"[^"]*"|“[^”]*”|„[^“”]*[“”]|«[^»]*»)')
+_TITLE_RE = re.compile(r'(?i)\b(?:(?:en)?titled|title|titel|tittel\w*|tytu\w*|zatytu\w*|названием|titulad\w*'
+                       r'|intitul\w*)\s*:?\s*(?:"[^"]*"|“[^”]*”|„[^“”]*[“”]|«[^»]*»)')
 MIN_CLAUSE_WORDS = 3  # a shorter piece ("und Macron") reads as part of its neighbour, not a claim of its own
 
 
