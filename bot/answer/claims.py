@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from bot.answer.citations import MARKER_RE, marker_numbers
-from bot.lang import fold, sentences, stopwords
+from bot.answer.facts import extract
+from bot.lang import detect_lang, fold, sentences, stopwords
 from bot.types import Claim
 
 # The word "source" in the languages models are most often asked in: a sentence that is only a marker and
@@ -45,7 +46,7 @@ def is_citation_sentence(sent: str) -> bool:
 
     A quoted title ("in source [2] titled "…"") is the source's name, not a claim; any other quote is content.
     "source" is looked for among all the words: the stopword lists of 37 languages hold some ("quelle" is
-    French). A name after the first word makes it a claim ("Tokajew wurde wiedergewählt (Quelle [1]).").
+    French). A name or a place makes it a claim ("Tokajew wurde wiedergewählt (Quelle [1]).").
     """
     text = _TITLE_RE.sub(" ", sent)
     if not MARKER_RE.search(text) or re.search(r"\d", plain(text)):
@@ -57,9 +58,6 @@ def is_citation_sentence(sent: str) -> bool:
     if not any(fold(w) in _SOURCE_WORDS for w in all_words) or len(
             [w for w in words if fold(w) not in _SOURCE_WORDS]) > 3:
         return False
-    from bot.answer.facts import extract
-    from bot.lang import detect_lang
-
     rest = " ".join(w for w in all_words if fold(w) not in _SOURCE_WORDS)
     facts = extract(rest, ("en",), claim=True, lang=detect_lang(plain(text)) or "en")  # names: rare words
     return not facts.names and not facts.places

@@ -62,7 +62,7 @@ def score_item(bot, item: QAItem, retrieval_only: bool, judge: Judge | None, ref
                   if generated else None,
                   "false_refusal": refused if generated and item.answerable else None,
                   "hallucinated": (not refused) if generated and not item.answerable else None,
-                  # what a user is shown as an answer: no warning (no failed claim check, no uncited claims)
+                  # shown as a plain answer: no warning of any kind (claims, citations, no words, cut short)
                   "unwarned": (not refused and not answer.warning) if generated and not item.answerable else None})
         if generated and not refused and bot.settings.answer.check_claims:  # each claim against its citations
             s.update(metrics.claim_scores(answer.claims))
