@@ -76,8 +76,10 @@ def main() -> int:
             if r["mode"] != "generated":
                 rows.append(r)
                 continue
-            reply["text"] = r.get("answer_as_generated") or r["answer"]
-            reply["translated"] = r["answer"] if r.get("answer_as_generated") else ""
+            # the model's text: before the run translated it, or before the refusal replaced it (withheld)
+            shown = r.get("answer_withheld") or r["answer"]
+            reply["text"] = r.get("answer_as_generated") or shown
+            reply["translated"] = shown if r.get("answer_as_generated") else ""
             new = runner.score_item(bot, items[r["id"]], False, None, refusals)
             if new["retrieved"] != r["retrieved"]:
                 moved.append(r["id"])

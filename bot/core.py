@@ -232,8 +232,12 @@ class Bot(Documents):
         note = None if mode == "passages" or cut_short else fallback_note(
             self.settings.answer, text, claims, trace.standalone_question, lang, retrieved, given,
             list(self.prompts.refusals.values()), lambda: Vectors(self._embedder(), self._centering, self._index),
-            {kind: self.prompts.note(kind, lang) for kind in ("refused", "unsupported")})
+            {kind: self.prompts.note(kind, lang) for kind in ("refused", "unsupported", "withheld")})
         trace.timings["fallback_s"] = time.perf_counter() - t3
+        if note and note.kind == "withheld":  # made up: the refusal in its place, the model's text in the trace
+            trace.withheld = {"answer": text, "claims": [c.to_json() for c in claims]}
+            text, claims = self.prompts.refusal(lang), []
+            yield "\n\n" + text
         if mode == "generated" and not warning and not (note and note.warning):
             warning = unchecked_warning(text, claims, list(self.prompts.refusals.values()))
         yield Answer(question=question, answer=text, citations=cite(text, given, claim),

@@ -89,6 +89,7 @@ class Claim:
     precise: list[int] = field(default_factory=list)  # citations that support it alone or are needed with the others
     similarity: float | None = None  # closest cited sentence (cosine); for the trace
     recite: dict | None = None  # {"n", "quote"}: a given source the model did not cite that supports it
+    unfounded: list[str] = field(default_factory=list)  # its numbers and dates that no source given holds
 
     def to_json(self) -> dict:
         return {"text": self.text, "citations": self.citations, "supported": self.supported,
@@ -100,7 +101,8 @@ class Fallback:
     """The bot's note beside a generated answer that failed (bot/answer/fallback.py): the sources' own sentences
     closest to the question, each cited, so the user can judge; never mixed into the model's text."""
 
-    kind: Literal["refusal", "unsupported"]  # refused despite a very high score / no claim supported
+    # refused despite a very high score / no claim supported / answer withheld: it gave facts no source holds
+    kind: Literal["refusal", "unsupported", "withheld"]
     head: str  # what the note says first
     quotes: list[Citation]  # the sentences shown, best first, each citing its source [n]
     score: float  # the best retrieved passage's fused retrieval score
@@ -132,6 +134,8 @@ class Trace:
     translations: dict[str, str] = field(default_factory=dict)  # retrieval.translate: {lang: the question in it}
     # answer.translate_answers: {"lang": the language the answer came in, "answer": it as generated}
     translated_from: dict[str, str] | None = None
+    # answer.withhold_unfounded: {"answer": the model's text the refusal replaced, "claims": its checked claims}
+    withheld: dict | None = None
 
 
 @dataclass
@@ -180,6 +184,7 @@ class Answer:
                 "standalone_question": t.standalone_question,
                 "translations": t.translations,
                 "translated_from": t.translated_from,
+                "withheld": t.withheld,
                 "retrieved": [s.to_json() for s in t.retrieved],
                 "dropped_sources": t.dropped_sources,
                 "prompt": t.prompt,

@@ -339,3 +339,24 @@ def test_a_missing_name_is_named_once_in_the_reason(vectors):
     got = verdicts(vectors, answer, [source(SEED_PL, "pl", date="2019-04")], "pl")
     assert got[0][0] is False
     assert got[0][1].count("Merkel") == 1, got[0][1]
+
+
+def test_a_list_item_number_is_no_fact():
+    """The 1.5B model numbers its points ("1. Die Quelle [1] berichtet, dass …", eval q151). The "1." says
+    nothing about the world; read as the number 1 it failed every item ("not in [1]: 1"). A date at the start
+    ("1. Mai", "28. November") is still a date, and a count after the item number still counts."""
+    f = extract("1. Die Quelle berichtet, dass Aliyev am 10. April Astana besuchte.", ("de",), claim=True, lang="de")
+    assert f.numbers == set() and f.dates == {(10, 4)}
+    assert extract("1. Mai 2019 traf er Putin.", ("de",), claim=True, lang="de").dates == {(1, 5)}
+    assert extract("3) Es gibt 4 Regionen.", ("de",), claim=True, lang="de").numbers == {4.0}
+    assert extract("2 Präsidenten trafen sich.", ("de",), claim=True, lang="de").numbers == {2.0}  # no list mark
+
+
+def test_an_iso_date_is_a_date(vectors):
+    """"var på 2022-11-01" (eval q142): a year and a day of a month, not the numbers 11 and 1. Against the
+    Norwegian passage (dated 2022-11, which says "mandag" and no day of November) the claim fails on the
+    date it gives, 1 November, and the year counts from the document's date."""
+    f = extract("Tokajev møtte Putin 2022-11-01.", ("no",), claim=True, lang="no")
+    assert (f.years, f.dates, f.numbers) == ({2022}, {(1, 11)}, set())
+    got = verdicts(vectors, "Tokajev møtte Putin 2022-11-01 [1].", [source(SEED_NO, "no", date="2022-11")], "no")
+    assert got[0][0] is False and got[0][1] == "not in [1]: 1 november", got[0][1]

@@ -227,10 +227,11 @@ def test_judge_scores_through_ollama(seeded_config, tmp_path):
 
 
 def test_unwarned_rate_counts_invented_answers_shown_without_a_warning(seeded_config, tmp_path):
-    """Two unanswerable questions, both answered (hallucination_rate 2/2). c3's answer gives a population no
-    source holds, so the claim check fails it and a warning goes above it; c4's answer copies the first
-    given source's first sentence word for word with [1], so its claim is supported and nothing warns the
-    user: unwarned_rate = 1/2."""
+    """Two unanswerable questions, both answered by the model (hallucination_rate_as_generated 2/2). c3's
+    answer gives a population no source holds, so the claim check fails it and, the number being in no given
+    source, the bot withholds it and refuses (answers.withheld 1/2; the user sees a refusal, so
+    hallucination_rate 1/2); c4's answer copies the first given source's first sentence word for word with
+    [1], so its claim is supported and nothing warns the user: unwarned_rate = 1/2."""
     other = {**NONE, "id": "c4", "question": "Wie heißt die Frau von Tokajew?"}
 
     def reply(body):
@@ -247,5 +248,9 @@ def test_unwarned_rate_counts_invented_answers_shown_without_a_warning(seeded_co
     assert res.returncode == 0, res.stderr[-2000:]
     summary, rows, _ = read_run(only_run(out))
     assert [r["warning"] is not None for r in rows] == [True, False], [r["claims"] for r in rows]
+    assert rows[0]["answer"] == "Die Quellen sagen dazu nichts." and rows[0]["fallback"] == "withheld"
+    assert rows[0]["answer_withheld"] == "Kasachstan hat 52 Millionen Einwohner [1]."
+    assert rows[1]["answer_withheld"] is None and rows[1]["answer"].endswith("[1]")
     s = summary["scores"]
-    assert (s["refusals.hallucination_rate"], s["refusals.unwarned_rate"]) == (1.0, 0.5)
+    assert (s["refusals.hallucination_rate"], s["refusals.unwarned_rate"]) == (0.5, 0.5)
+    assert (s["refusals.hallucination_rate_as_generated"], s["answers.withheld"]) == (1.0, 0.5)

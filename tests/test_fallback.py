@@ -69,8 +69,9 @@ def test_switched_off_no_note(seeded_config, ollama):
 
 
 def test_invented_claim_gets_a_warning_and_the_closest_sentences(seeded_config, ollama):
+    """With answer.withhold_unfounded off, the made-up answer stays, marked (with it on, see below)."""
     ollama.reply = "Tokayev is 85 years old [1]."
-    a = ask(seeded_config, ollama, HOW_OLD)
+    a = ask(seeded_config, ollama, HOW_OLD, withhold_unfounded=False)
     [claim] = a.claims
     assert claim.supported is False and "85" in claim.reason  # no seed gives his age
     assert a.answer == "Tokayev is 85 years old [1]."  # kept, marked: the front ends flag the claim
@@ -148,3 +149,60 @@ def test_an_answer_of_source_numbers_only_is_no_answer(seeded_config, ollama):
     a = ask(seeded_config, ollama, ANSWERABLE)
     assert a.warning == EMPTY_WARNING and a.fallback is not None and a.fallback.kind == "refusal"
     assert any(contains_quote(q.quote, EVIDENCE) for q in a.fallback.quotes)
+
+
+def test_an_answer_with_a_number_no_source_holds_is_withheld(seeded_config, ollama):
+    """q056 with the 1.5B model: "Kassym-Jomart Tokayev is 52 years old. [1][2]". No seed gives his age, so
+    no source given holds 52 (checked below, not assumed): the answer is made up. The user gets the refusal
+    in the question's language and the note naming what was invented, with the sources' closest sentences;
+    the model's text and its checked claim stay in the trace, and the eval scores what the user saw."""
+    from bot.answer.fallback import WITHHELD_WARNING
+
+    ollama.reply = "Kassym-Jomart Tokayev is 52 years old. [1][2]"
+    a = ask(seeded_config, ollama, HOW_OLD)
+    assert not any("52" in s.text for s in a.sources)
+    assert a.answer == "The sources don't say." and is_refusal(a.answer)
+    assert a.claims == [] and a.citations == []
+    assert a.warning == WITHHELD_WARNING.replace("{facts}", "52")
+    f = a.fallback
+    assert f.kind == "withheld" and f.head.startswith("Note: the model's answer gave 52, which none")
+    assert f.quotes and all(_in_source(a, q.n, q.quote) for q in f.quotes)
+    assert a.trace.withheld["answer"] == "Kassym-Jomart Tokayev is 52 years old. [1][2]"
+    [claim] = a.trace.withheld["claims"]
+    assert claim["supported"] is False and "52" in claim["reason"]
+    body = a.to_json(trace=True)
+    assert body["fallback"]["kind"] == "withheld" and body["trace"]["withheld"]["answer"].startswith("Kassym")
+    md = answer_markdown(a, 0)  # the chat shows the refusal and the note, not the invented age
+    assert "52 years old" not in md and "The sources don't say." in md and "none of the sources holds" in md
+
+
+def test_withheld_note_speaks_the_question_language(seeded_config, ollama):
+    """Polish question, Polish refusal and note; the number as the claim gave it, decimal comma and all
+    (q064's "2,5 miliardów")."""
+    ollama.reply = "Wymiana handlowa wyniosła 2,5 miliarda dolarów [1]."
+    a = ask(seeded_config, ollama, "Jaka była wartość wymiany handlowej między Rosją a Kazachstanem w 2021 roku?")
+    assert a.answer == "Źródła tego nie mówią."
+    assert a.fallback.kind == "withheld" and a.fallback.head.startswith("Uwaga: odpowiedź modelu podała 2,5,")
+
+
+def test_a_number_another_source_holds_is_no_invention(seeded_config, ollama):
+    """A date the cited source lacks but another given source holds: the model cited the wrong source, it did
+    not make the date up, so the answer stays (marked unsupported), and so does one whose failing claim has
+    no number at all (Merkel): withholding takes only what no source holds."""
+    import re
+
+    def wrong_source(body: dict) -> str:
+        blocks = re.split(r"(?m)^(?=\[\d+\])", body["messages"][-1]["content"])
+        have = [int(b[1:b.index("]")]) for b in blocks if b.startswith("[")]
+        with_date = [n for n, b in zip(have, [b for b in blocks if b.startswith("[")]) if "28. November" in b]
+        assert with_date and set(have) - set(with_date), "needs one source with the date and one without"
+        return f"Tokajew reiste am 28. November nach Moskau [{min(set(have) - set(with_date))}]."
+
+    ollama.reply = wrong_source
+    a = ask(seeded_config, ollama, "Wann reiste Tokajew nach Moskau?")
+    [claim] = a.claims
+    assert claim.supported is False and claim.unfounded == []
+    assert a.answer.startswith("Tokajew reiste am 28. November") and a.fallback.kind == "unsupported"
+    ollama.reply = "Tokajew traf Angela Merkel [1]."
+    a = ask(seeded_config, ollama, "Wen traf Tokajew?")
+    assert a.claims[0].supported is False and a.answer == "Tokajew traf Angela Merkel [1]."

@@ -2,7 +2,8 @@
 
 The LLM is the Ollama stand-in: it answers q002 (German) in English and the bot's translation request with
 German lines, so the run holds an answer translated by `answer.translate_answers`; the replay must give back
-the same answer and scores from the run alone.
+the same answer and scores from the run alone. q056 (unanswerable) gets an invented age, which the bot
+withholds; the replay must give the model's text back to the same path, not the refusal that replaced it.
 """
 import json
 import subprocess
@@ -15,31 +16,41 @@ from tests.ollama_standin import OllamaStandin
 def _reply(body: dict) -> str:
     if body["messages"][-1]["content"].startswith("Translate each numbered line into German"):
         return "1. Nach seinem Besuch in Moskau reist Tokajew weiter nach Paris."
+    if "How old" in body["messages"][-1]["content"]:
+        return "Kassym-Jomart Tokayev is 52 years old [1]."  # no seed says: withheld (answer.withhold_unfounded)
     return "After his visit to Moscow, Tokayev travels on to Paris [1]."
 
 
 def test_a_run_with_a_translated_answer_replays_to_the_same_scores(seeded_config, tmp_path):
     qa = tmp_path / "qa.jsonl"
-    item = next(json.loads(x) for x in (ROOT / "eval" / "qa.jsonl").open(encoding="utf-8") if '"q002"' in x)
-    qa.write_text(json.dumps(item, ensure_ascii=False) + "\n", encoding="utf-8")
+    items = [json.loads(x) for x in (ROOT / "eval" / "qa.jsonl").open(encoding="utf-8") if '"q002"' in x
+             or '"q056"' in x]
+    qa.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
     with OllamaStandin(models=("gemma3:4b",), reply=_reply) as llm:
         cfg = seeded_config(llm={"host": llm.url, "model": "gemma3:4b"})
         res = run_cli("eval", "--qa", str(qa), "--out", str(tmp_path / "runs"), config=cfg, timeout=600)
     assert res.returncode == 0, res.stderr
     run = next((tmp_path / "runs").iterdir())
-    row = json.loads((run / "results.jsonl").read_text(encoding="utf-8"))
+    row, made_up = [json.loads(x) for x in (run / "results.jsonl").open(encoding="utf-8")]
+    # the invented age was withheld: the row keeps the model's text beside the refusal that replaced it
+    assert made_up["answer"] == "The sources don't say." and made_up["scores"]["withheld"] is True
+    assert made_up["answer_withheld"] == "Kassym-Jomart Tokayev is 52 years old [1]."
     # the English answer was translated: the row keeps both, and scores the language of each
     assert row["answer"] == "Nach seinem Besuch in Moskau reist Tokajew weiter nach Paris [1]."
     assert row["answer_as_generated"] == "After his visit to Moscow, Tokayev travels on to Paris [1]."
     assert row["scores"]["in_language"] is True and row["scores"]["in_language_generated"] is False
     assert row["scores"]["correct"] is True and row["timings"]["translate_answer_s"] >= 0
     summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
-    assert summary["scores"]["answers.language"] == 1.0 and summary["scores"]["answers.language_as_generated"] == 0.0
+    # q002 English as generated, German as shown; q056's model text English, as asked
+    assert summary["scores"]["answers.language"] == 1.0 and summary["scores"]["answers.language_as_generated"] == 0.5
 
     out = tmp_path / "replayed"
     done = subprocess.run([sys.executable, "bench/replay_eval.py", str(run), "--out", str(out)], cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    again = json.loads(next(out.iterdir()).joinpath("results.jsonl").read_text(encoding="utf-8"))
+    replayed = next(out.iterdir()).joinpath("results.jsonl")
+    again, again_made_up = [json.loads(x) for x in replayed.open(encoding="utf-8")]
     assert again["answer"] == row["answer"] and again["answer_as_generated"] == row["answer_as_generated"]
     assert again["scores"] == row["scores"]
+    assert again_made_up["answer_withheld"] == made_up["answer_withheld"]
+    assert again_made_up["scores"] == made_up["scores"]

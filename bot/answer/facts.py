@@ -18,6 +18,8 @@ from bot.lang import fold, stopwords
 _ORDINAL = ("st", "nd", "rd", "th")
 _DAY_LIST = ("and", "&", "-", "–", "und", "og", "et", "y")  # between two days after their month
 _TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?\.?|[^\W\d_]+(?:-[^\W\d_]+)*", re.U)
+_ISO_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_LIST_RE = re.compile(r"\s*\d{1,2}[.)]\s+(?!\d)")
 _YEARS = range(1800, 2101)
 _fold = lru_cache(maxsize=65536)(fold)  # passages repeat their words
 
@@ -151,6 +153,13 @@ def extract(text: str, langs: tuple[str, ...], claim: bool, lang: str | None = N
     toks = [(m.group(), m.start()) for m in _TOKEN_RE.finditer(text)]
     f = Facts()
     used: set[int] = set()
+    for iso in _ISO_RE.finditer(text):  # 2022-11-01: a year and a date, not the numbers 11 and 1
+        y, mo, d = (int(x) for x in iso.groups())
+        if 1 <= mo <= 12 and 1 <= d <= 31:
+            f.years.add(y), f.months.add(mo), f.dates.add((d, mo))
+            used.update(i for i, (_, pos) in enumerate(toks) if iso.start() <= pos < iso.end())
+    if claim and _LIST_RE.match(text):  # "1. Die Quelle [1] berichtet …": a list's item number says nothing
+        used.add(0)
     # A claim's number words are its own language's ("to" is two in Norwegian, a preposition in English).
     numwords: dict[str, int] = {}
     for x in ((lang or "en",) if claim else langs):

@@ -1,10 +1,13 @@
 """A fallback that never misleads (issue 14): a note with the sources' own sentences where an answer fails.
 
-Two cases, looked at after the answer is generated and its claims checked:
+Three cases, looked at after the answer is generated and its claims checked:
 - the model refused ("The sources don't say.") although the best passage scored very high: the refusal stays,
   and a note adds the sentences of the sources closest to the question, so the user can judge;
-- the claims were checked and none of those citing a source is supported: the warning says so, and the same
-  note shows the sources' closest sentences beside the invented fact.
+- none of the checked claims is supported and they give a number or date that no source given holds
+  (`answer.withhold_unfounded`): the answer is made up, so the bot refuses in its place, and the note names
+  what was invented and shows the sources' closest sentences (the model's text stays in the trace);
+- none of the checked claims is supported otherwise: the warning says so, and the same note shows the
+  sources' closest sentences beside the answer (a checker's miss there costs a right answer: eval/README.md).
 The note is the bot's, not the model's: it travels as Answer.fallback (quoted sentences in the sources' words,
 each cited [n]), apart from `answer`, so the model's text is what the eval scores. "Very high" is two figures
 measured on eval/qa.jsonl (bench/fallback_threshold.py, eval/README.md): the best passage's fused retrieval
@@ -24,6 +27,9 @@ REFUSAL_HEAD = ("Note: no answer was generated, but these sentences of the sourc
 UNSUPPORTED_HEAD = "Note: the sources do not support this answer. Their sentences closest to the question:"
 UNSUPPORTED_WARNING = ("none of the answer's claims is supported by the sources it cites; the note shows the "
                        "sources' sentences closest to the question")
+WITHHELD_HEAD = ("Note: the model's answer gave {facts}, which none of the sources holds, so it is not shown. "
+                 "The sources' sentences closest to the question:")
+WITHHELD_WARNING = "the model's answer was withheld: it gave {facts}, which none of the sources holds"
 UNCITED_WARNING = "the answer cites no source, so none of its claims could be checked against the sources"
 EMPTY_WARNING = "the model's answer has no words, at most source numbers: it is no answer"
 NEAR = 0.03  # a further sentence is quoted only this close to the best one: the next is mostly off the question
@@ -75,18 +81,39 @@ def fallback_note(cfg, text: str, claims, question: str, lang: str, retrieved: l
     if not refused and not all_unsupported(claims):
         return None
     score = max((s.score for s in retrieved), default=float("-inf"))
+    heads = heads or {}
+    made_up = [] if refused or not cfg.withhold_unfounded else unfounded(claims)
+    if made_up:
+        quotes = closest_sentences(question, lang, given, vectors(), cfg.fallback_sentences)
+        facts = ", ".join(made_up)
+        return Fallback("withheld", (heads.get("withheld") or WITHHELD_HEAD).replace("{facts}", facts),
+                        _cites(quotes, given), score, quotes[0][0] if quotes else 0.0,
+                        WITHHELD_WARNING.replace("{facts}", facts))
     if refused and score < cfg.fallback_min_score:
         return None
     quotes = closest_sentences(question, lang, given, vectors(), cfg.fallback_sentences)
     if not quotes or (refused and quotes[0][0] < cfg.fallback_min_similarity):
         return None
-    cites = [Citation(n=n, doc_id=given[n - 1].doc_id, chunk_id=given[n - 1].chunk_id, quote=q,
-                      title=given[n - 1].title, date=given[n - 1].date, page=given[n - 1].page) for _, n, q in quotes]
-    heads = heads or {}
     if refused:
-        return Fallback("refusal", heads.get("refused") or REFUSAL_HEAD, cites, score, quotes[0][0])
-    return Fallback("unsupported", heads.get("unsupported") or UNSUPPORTED_HEAD, cites, score, quotes[0][0],
-                    UNSUPPORTED_WARNING)
+        return Fallback("refusal", heads.get("refused") or REFUSAL_HEAD, _cites(quotes, given), score, quotes[0][0])
+    return Fallback("unsupported", heads.get("unsupported") or UNSUPPORTED_HEAD, _cites(quotes, given), score,
+                    quotes[0][0], UNSUPPORTED_WARNING)
+
+
+def _cites(quotes: list[tuple[float, int, str]], given: list[Source]) -> list[Citation]:
+    return [Citation(n=n, doc_id=given[n - 1].doc_id, chunk_id=given[n - 1].chunk_id, quote=q,
+                     title=given[n - 1].title, date=given[n - 1].date, page=given[n - 1].page) for _, n, q in quotes]
+
+
+def unfounded(claims) -> list[str]:
+    """The numbers and dates an answer gives that no source given to the model holds (Claim.unfounded), when
+    none of its checked claims is supported: the answer is made up ("Tokayev is 52 years old [1][2]", "17
+    million", "1,400 kilometres" to questions the sources cannot answer). A number found in some source but
+    not the cited one is no sign of invention (the model cited the wrong source), nor is a name: the name
+    check misses declined and sentence-initial words too often to take an answer away for it."""
+    if not all_unsupported(claims):
+        return []
+    return list(dict.fromkeys(x for c in claims if c.supported is False for x in c.unfounded))
 
 
 def says_nothing(text: str) -> bool:

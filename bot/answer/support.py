@@ -17,15 +17,15 @@ for word is said by that sentence.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
 
 from bot.answer.claims import plain
 from bot.answer.facts import Facts, clauses, extract
-from bot.answer.names import name_found, named_twice, same_name, word_found
-from bot.answer.places import place_found
+from bot.answer.missing import as_written, missing
+from bot.answer.names import named_twice, same_name, word_found
 from bot.answer.vectors import Vectors  # noqa: F401 - the check's callers build it from here
 from bot.answer.wording import beginnings, quoted, unshared
 from bot.lang import detect_lang, sentences
@@ -57,52 +57,6 @@ def _facts(text: str, langs: tuple[str, ...]) -> Facts:
     return extract(text, langs, claim=False)
 
 
-def _missing(facts: Facts, passages: list[Passage], lang: str) -> list[str]:
-    """The claim's facts that none of these passages holds, as the claim words them."""
-    from bot.answer.facts import _babel_locale
-
-    loc = _babel_locale(lang) or _babel_locale("en")
-    month = lambda m: loc.months["format"]["wide"][m]  # noqa: E731
-    num = lambda x: str(int(x)) if x == int(x) else str(x)  # noqa: E731
-    dates = set().union(*(p.facts.dates for p in passages))
-    months = set().union(*(p.facts.months for p in passages))
-    numbers = set().union(*(p.facts.numbers for p in passages))
-    years = set().union(*(p.years for p in passages))
-    out = [f"{d} {month(m)}" for d, m in sorted(facts.dates) if (d, m) not in dates]
-    out += [month(m) for m in sorted(facts.months - {m for _, m in facts.dates}) if m not in months]
-    weekdays = set().union(*(p.facts.weekdays for p in passages))
-    out += [loc.days["format"]["wide"][d] for d in sorted(facts.weekdays - weekdays)]
-    out += [str(y) for y in sorted(facts.years) if y not in years]
-    out += [num(x) for x in sorted(facts.numbers) if x not in numbers and not (x == int(x) and int(x) in facts.years)]
-    out += [" ".join(g) for g in facts.names if not any(name_found(g, p.facts) for p in passages)]
-    out += [w for w, pid in facts.places.items() if not any(place_found(pid, p.facts.words) for p in passages)]
-    # a word read both as a name and as a place ("Russland") is reported once
-    return list(dict.fromkeys(out + _misplaced(facts, passages, month, num)))
-
-
-def _misplaced(facts: Facts, passages: list[Passage], month, num) -> list[str]:
-    """Dates and numbers the passages hold, but for something else: "29 November" where the passage has
-    Moscow on the 28th and Paris on the 29th. A fact is misplaced when no clause holding it names any of
-    the claim's words, while a clause naming one holds another fact of the same kind.
-    """
-    anchors = [a for a in facts.anchors if any(word_found(a, p.facts, loose=True) for p in passages)]
-    if not anchors:
-        return []
-    cls = [c for p in passages for c in p.clauses]
-    named = [c for c in cls if any(word_found(a, c, loose=True) for a in anchors)]
-    out = []
-    for kind, shown in (("dates", lambda d: f"{d[0]} {month(d[1])}"), ("numbers", num)):
-        for value in getattr(facts, kind):
-            if kind == "numbers" and value == int(value) and int(value) in facts.years:
-                continue
-            if any(value in getattr(c, kind) for c in named):
-                continue
-            other = next((c for c in named if getattr(c, kind)), None)
-            if other is not None:
-                out.append(f"{shown(value)} (the source gives {', '.join(shown(v) for v in sorted(getattr(other, kind)))})")
-    return out
-
-
 def _verdict(facts: Facts, sims: dict[int, np.ndarray], passages: dict[int, Passage], ns: list[int], lang: str,
              threshold: float, text: str = "") -> tuple[bool, str | None, list[tuple[int, int]], float]:
     """(supported, reason, [(n, sentence index)] evidence, best similarity) for the claim against passages ns."""
@@ -115,12 +69,12 @@ def _verdict(facts: Facts, sims: dict[int, np.ndarray], passages: dict[int, Pass
                             for n in ns if n in passages for i in range(len(passages[n].sentences)))
     best_n, best_i = -best_n, -best_i  # ties (no vector): the first sentence
     evidence = [(best_n, best_i)]
-    missing = _missing(facts, cited, lang)
+    lacks = missing(facts, cited, lang)
     where = "".join(f"[{n}]" for n in ns)
-    if missing:
-        return False, f"not in {where}: {', '.join(missing)}", evidence, best
+    if lacks:
+        return False, f"not in {where}: {', '.join(lacks)}", evidence, best
     for p in cited:  # a cited passage that holds a fact the best one lacks is evidence too
-        if p.n != best_n and _missing(facts, [passages[best_n]], lang) and not _missing(facts, [passages[best_n], p], lang):
+        if p.n != best_n and missing(facts, [passages[best_n]], lang) and not missing(facts, [passages[best_n], p], lang):
             evidence.append((p.n, max(range(len(p.sentences)),
                                       key=lambda i: (_hits(facts, p.sentence_facts[i]), sims[p.n][i]))))
             break
@@ -168,7 +122,7 @@ def check_claims(claims: list[Claim], sources: list[Source], vectors: Vectors, t
     quotes = [{n: i for n in ns if (i := quoted(t, passages[n].sentences)) is not None}
               for ns, t in zip(cited_of, texts)]
     need = [k for k, ns in enumerate(cited_of) if ns and set(quotes[k]) != set(ns)
-            and not _missing(facts_of[k], [passages[n] for n in ns], lang)
+            and not missing(facts_of[k], [passages[n] for n in ns], lang)
             and not _unshared(texts[k], [passages[n] for n in ns], lang)]
     vecs = dict(zip(need, vectors.claims([texts[k] for k in need], lang))) if need else {}
     for k, claim in enumerate(todo):
@@ -184,6 +138,9 @@ def check_claims(claims: list[Claim], sources: list[Source], vectors: Vectors, t
         claim.supported, claim.reason = ok, reason
         claim.similarity = round(best, 4) if k in vecs or quotes[k] else None
         claim.evidence = [{"n": n, "quote": passages[n].sentences[i]} for n, i in evidence]
+        if not ok:  # what no given source holds, cited or not, is the model's own (bot/answer/fallback.py)
+            claim.unfounded = as_written(missing(replace(facts, names=[], places={}, anchors=[]),
+                                                   list(passages.values()), lang), texts[k])
         if ok and len(ns) > 1:  # ALCE: a citation is precise if it supports alone or the others fail without it
             claim.precise = [n for n in ns if verdict([n])[0] or not verdict([m for m in ns if m != n])[0]]
         else:
@@ -209,7 +166,7 @@ def _recite(claims: list[Claim], passages: dict, vectors: Vectors, lang: str, la
         if len(t.split()) > 3 and (f.numbers or f.dates or f.months or f.weekdays or f.years or f.names
                                    or f.places):
             # only sources that hold all its facts need its vector (as in check_claims)
-            ns = [n for n, p in passages.items() if n not in c.citations and not _missing(f, [p], lang)
+            ns = [n for n, p in passages.items() if n not in c.citations and not missing(f, [p], lang)
                   and not _unshared(t, [p], lang)]
             if ns:
                 todo.append((c, t, f, ns))

@@ -24,6 +24,8 @@ MEAN_SCORES = {
     "refusals.false_rate": "false_refusal",
     "refusals.hallucination_rate": "hallucinated",
     "refusals.unwarned_rate": "unwarned",
+    "refusals.hallucination_rate_as_generated": "hallucinated_as_generated",
+    "answers.withheld": "withheld",
     "citations.claim_recall": "claim_recall",
     "citations.claim_precision": "claim_precision",
     "citations.uncited_claims": "uncited_claims",

@@ -54,14 +54,19 @@ def score_item(bot, item: QAItem, retrieval_only: bool, judge: Judge | None, ref
         # refusal nor a correct non-refusal, and stays out of the refusal rates (counts.passages_fallback)
         text, cites = (answer.answer, answer.citations) if generated else ("", [])
         as_generated = (answer.trace.translated_from or {}).get("answer")  # before answer.translate_answers
+        withheld = (answer.trace.withheld or {}).get("answer")  # the model's text the refusal replaced
         refused = metrics.is_refusal(text, refusals)
         s.update({"refused": refused, "refusal_correct": generated and refused != item.answerable,
                   "uncited": None if refused else not cites,
                   "in_language": metrics.in_language(text, item.lang) if generated else None,
-                  "in_language_generated": metrics.in_language(as_generated or text, item.lang)
+                  "in_language_generated": metrics.in_language(as_generated or withheld or text, item.lang)
                   if generated else None,
                   "false_refusal": refused if generated and item.answerable else None,
                   "hallucinated": (not refused) if generated and not item.answerable else None,
+                  # what the model wrote, before answer.withhold_unfounded replaced a made-up answer
+                  "hallucinated_as_generated": (not metrics.is_refusal(withheld or text, refusals))
+                  if generated and not item.answerable else None,
+                  "withheld": bool(withheld) if generated else None,
                   # shown as a plain answer: no warning of any kind (claims, citations, no words, cut short)
                   "unwarned": (not refused and not answer.warning) if generated and not item.answerable else None})
         if generated and not refused and bot.settings.answer.check_claims:  # each claim against its citations
@@ -93,11 +98,13 @@ def score_item(bot, item: QAItem, retrieval_only: bool, judge: Judge | None, ref
         "answer": answer.answer if answer else None, "mode": answer.mode if answer else "retrieval-only",
         # the model's own text when answer.translate_answers put it into the question's language
         "answer_as_generated": as_generated if answer else None,
+        "answer_withheld": withheld if answer else None,  # answer.withhold_unfounded: the text the refusal replaced
         "warning": answer.warning if answer else None,
         "fallback": answer.fallback.kind if answer and answer.fallback else None,
         "citations": [{"n": c.n, "doc_id": c.doc_id, "chunk_id": c.chunk_id} for c in answer.citations]
         if answer else [],
-        "claims": [{**c.to_json(), "precise": c.precise, "similarity": c.similarity} for c in answer.claims]
+        "claims": [{**c.to_json(), "precise": c.precise, "similarity": c.similarity, "unfounded": c.unfounded}
+                   for c in answer.claims]
         if answer else [],
         "retrieved": [r.chunk_id for r in retrieved], "retrieved_docs": [r.doc_id for r in retrieved],
         "top_passage": top, "scores": s, "judge": reasons,
