@@ -47,7 +47,7 @@ def norwegian_or_danish(text: str) -> str:
 
 def detect_lang(text: str) -> str | None:
     """ISO 639-1 code of the text's language (Norwegian as "no"), None when there is too little text."""
-    if len(re.findall(r"\w+", text)) < 3:
+    if len(re.findall(r"[^\W\d_]+", text)) < 3:  # words with letters: "[1] 6 [2] 6 [3] 6" is in no language
         return None
     code, _ = _identifier().classify(text[:5000])
     code = {"nb": "no", "nn": "no"}.get(code, code)

@@ -156,12 +156,13 @@ def test_refusal_rates_and_passages_fallback_by_hand():
 
 
 def test_answer_language_share_by_hand():
-    """Three answers to Norwegian questions: one Norwegian, one Danish, one too short to tell (left out):
-    answers.language = 1/2."""
+    """Four answers to Norwegian questions: one Norwegian, one Danish, one too short to tell and one of numbers
+    only (the 1.5B model's "[1] 6 [2] 6 …" to q024: no word, so no language; before, it counted as an answer
+    in the wrong language), both left out: answers.language = 1/2."""
     answers = ["Tokajev reiste til Moskva for å møte Putin [1].", "Tokajev rejste til Moskva for at mødes med "
-               "Putin [1].", "Putin [1]."]
+               "Putin [1].", "Putin [1].", "[1] 6 [2] 6 [3] 6 [4] 6 [5] 6"]
     flags = [in_language(a, "no") for a in answers]
-    assert flags == [True, False, None]
+    assert flags == [True, False, None, None]
     assert aggregate([{"in_language": f} for f in flags])["answers.language"] == 0.5
 
 

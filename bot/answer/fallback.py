@@ -9,9 +9,10 @@ Three cases, looked at after the answer is generated and its claims checked:
 - none of the checked claims is supported otherwise: the warning says so, and the same note shows the
   sources' closest sentences beside the answer (a checker's miss there costs a right answer: eval/README.md).
 The note is the bot's, not the model's: it travels as Answer.fallback (quoted sentences in the sources' words,
-each cited [n]), apart from `answer`, so the model's text is what the eval scores. "Very high" is two figures
-measured on eval/qa.jsonl (bench/fallback_threshold.py, eval/README.md): the best passage's fused retrieval
-score and the closest sentence's similarity to the question (e5 cosine, as the claim check uses).
+each cited [n]), apart from `answer`, so what the eval scores is the model's text (or, withheld, the refusal
+that the user saw in its place). "Very high" is two figures measured on eval/qa.jsonl
+(bench/fallback_threshold.py, eval/README.md): the best passage's fused retrieval score and the closest
+sentence's similarity to the question (e5 cosine, as the claim check uses).
 """
 from __future__ import annotations
 
