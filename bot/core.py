@@ -225,8 +225,8 @@ class Bot(Documents):
                     text = translated
         claim = trace.standalone_question if mode == "passages" else None
         t2 = time.perf_counter()  # each claim checked against the sources it cites (a passages answer has none)
-        claims = [] if mode == "passages" else answer_claims(
-            text, given, self.settings.answer, Vectors(self._embedder(), self._centering, self._index))
+        claims = [] if mode == "passages" else answer_claims(text, given, self.settings.answer, Vectors(
+            self._embedder(), self._centering, self._index), question=trace.standalone_question)
         trace.timings["check_s"] = time.perf_counter() - t2
         t3 = time.perf_counter()  # a refusal despite a very high score, or no claim supported: the sources' sentences
         note = None if mode == "passages" or cut_short else fallback_note(

@@ -206,3 +206,16 @@ def test_a_number_another_source_holds_is_no_invention(seeded_config, ollama):
     ollama.reply = "Tokajew traf Angela Merkel [1]."
     a = ask(seeded_config, ollama, "Wen traf Tokajew?")
     assert a.claims[0].supported is False and a.answer == "Tokajew traf Angela Merkel [1]."
+
+
+def test_a_number_the_question_gives_is_no_invention(seeded_config, ollama):
+    """The full eval run of 2026-12-03 withheld two right answers that repeated the question's own facts: q051
+    ("… både som ny president i 2019 og etter gjenvalget i 2022?" answered "… i 2019 og … i 2022 [1][2]") and
+    q055 ("… w Kazachstanie 8 listopada?"), whose given sources lack that year and date. The user said them:
+    the model invented nothing. So "Is Tokayev 52 years old?" answered "Tokayev is 52 years old [1]." stays
+    (flagged, as no source says it), while the same answer to "How old is he?" is withheld."""
+    ollama.reply = "Kassym-Jomart Tokayev is 52 years old [1]."
+    a = ask(seeded_config, ollama, "Is Kassym-Jomart Tokayev 52 years old?")
+    assert a.claims[0].supported is False and a.claims[0].unfounded == []
+    assert a.answer == "Kassym-Jomart Tokayev is 52 years old [1]." and a.fallback.kind == "unsupported"
+    assert ask(seeded_config, ollama, HOW_OLD).fallback.kind == "withheld"

@@ -107,11 +107,12 @@ def _cites(quotes: list[tuple[float, int, str]], given: list[Source]) -> list[Ci
 
 
 def unfounded(claims) -> list[str]:
-    """The numbers and dates an answer gives that no source given to the model holds (Claim.unfounded), when
-    none of its checked claims is supported: the answer is made up ("Tokayev is 52 years old [1][2]", "17
-    million", "1,400 kilometres" to questions the sources cannot answer). A number found in some source but
-    not the cited one is no sign of invention (the model cited the wrong source), nor is a name: the name
-    check misses declined and sentence-initial words too often to take an answer away for it."""
+    """The numbers and dates an answer gives that neither a source given to the model nor the question holds
+    (Claim.unfounded), when none of its checked claims is supported: the answer is made up ("Tokayev is 52
+    years old [1][2]", "17 million", "1,400 kilometres" to questions the sources cannot answer). A number
+    found in some source but not the cited one is no sign of invention (the model cited the wrong source),
+    nor is a name: the name check misses declined and sentence-initial words too often to take an answer
+    away for it."""
     if not all_unsupported(claims):
         return []
     return list(dict.fromkeys(x for c in claims if c.supported is False for x in c.unfounded))

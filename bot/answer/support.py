@@ -92,8 +92,10 @@ def _verdict(facts: Facts, sims: dict[int, np.ndarray], passages: dict[int, Pass
 
 
 def check_claims(claims: list[Claim], sources: list[Source], vectors: Vectors, threshold: float,
-                 lang: str | None = None) -> list[Claim]:
-    """Fill in each cited claim's verdict, reason, evidence and precise citations; uncited claims stay None."""
+                 lang: str | None = None, question: str = "") -> list[Claim]:
+    """Fill in each cited claim's verdict, reason, evidence and precise citations; uncited claims stay None.
+    Claim.unfounded of an unsupported claim: its numbers and dates that neither a given source nor the
+    `question` holds (a model repeating the user's "2019" or "8 listopada" invents nothing)."""
     cited_ns = sorted({n for c in claims for n in c.citations if 1 <= n <= len(sources)})
     todo = [c for c in claims if c.citations]
     for c in claims:
@@ -114,6 +116,8 @@ def check_claims(claims: list[Claim], sources: list[Source], vectors: Vectors, t
         sent_facts = [_facts(x, langs) for x in sents[s.chunk_id][0]]
         passages[n] = Passage(n, *sents[s.chunk_id], facts, years, parts, sent_facts, s.lang,
                               _beginnings(f"{s.title or ''}\n{s.text}", langs))
+    asked = _facts(question, langs)
+    known = [*passages.values(), Passage(0, [], np.zeros((0, 1)), asked, asked.years, [], [])]
     texts = [plain(c.text) for c in todo]
     facts_of = [extract(t, langs, claim=True, lang=lang) for t in texts]
     cited_of = [[n for n in c.citations if n in passages] for c in todo]
@@ -139,8 +143,8 @@ def check_claims(claims: list[Claim], sources: list[Source], vectors: Vectors, t
         claim.similarity = round(best, 4) if k in vecs or quotes[k] else None
         claim.evidence = [{"n": n, "quote": passages[n].sentences[i]} for n, i in evidence]
         if not ok:  # what no given source holds, cited or not, is the model's own (bot/answer/fallback.py)
-            claim.unfounded = as_written(missing(replace(facts, names=[], places={}, anchors=[]),
-                                                   list(passages.values()), lang), texts[k])
+            claim.unfounded = as_written(missing(replace(facts, names=[], places={}, anchors=[]), known, lang),
+                                         texts[k])
         if ok and len(ns) > 1:  # ALCE: a citation is precise if it supports alone or the others fail without it
             claim.precise = [n for n in ns if verdict([n])[0] or not verdict([m for m in ns if m != n])[0]]
         else:
@@ -208,7 +212,8 @@ def _beginnings(text: str, langs: tuple[str, ...]) -> frozenset[str]:
     return frozenset(beginnings(_facts(text, langs).words))
 
 
-def answer_claims(text: str, sources: list[Source], cfg, vectors: Vectors, lang: str | None = None) -> list[Claim]:
+def answer_claims(text: str, sources: list[Source], cfg, vectors: Vectors, lang: str | None = None,
+                  question: str = "") -> list[Claim]:
     """The claims of a generated answer, checked unless `answer.check_claims` is off (then all unchecked)."""
     from bot.answer.claims import split_claims
 
@@ -217,4 +222,4 @@ def answer_claims(text: str, sources: list[Source], cfg, vectors: Vectors, lang:
         for c in claims:
             c.reason = "not checked: answer.check_claims is off"
         return claims
-    return check_claims(claims, sources, vectors, cfg.claim_similarity, lang)
+    return check_claims(claims, sources, vectors, cfg.claim_similarity, lang, question)
