@@ -58,7 +58,8 @@ def question_lang(question: str) -> str:
     """The question's language code; English when it cannot be told (very short or no letters)."""
     if not re.search(r"[^\W\d_]{2,}", question):
         return "en"
-    padded = question if len(question.split()) >= 3 else f"{question} {question} {question}"
+    # padded to the 3 words with letters detect_lang needs: "Was geschah 2019?" is German, not too short
+    padded = question if len(re.findall(r"[^\W\d_]+", question)) >= 3 else f"{question} {question} {question}"
     return detect_lang(padded) or "en"
 
 

@@ -166,6 +166,14 @@ def test_answer_language_share_by_hand():
     assert aggregate([{"in_language": f} for f in flags])["answers.language"] == 0.5
 
 
+@pytest.mark.parametrize("text,lang", [("Was geschah 2019?", "de"), ("Hvem vant 2022?", "no"),
+                                       ("Ile kosztował 2021?", "pl")])
+def test_a_short_question_with_a_number_keeps_its_language(text, lang):
+    """Two or three words and a year: padded to the 3 words with letters the detector needs, not left to
+    English (the prompt, refusal and notes would all be English)."""
+    assert question_lang(text) == lang
+
+
 @pytest.mark.parametrize("text,lang", [
     ("Hvilke områder skulle Tokajev drøfte med Macron i Paris?", "no"),  # q008: the same words in Danish: a tie
     ("Når skal folkeavstemningen om atomkraftverket i Kasakhstan holdes?", "no"),  # Danish: hvornår, afstemning
@@ -185,3 +193,16 @@ def test_every_norwegian_eval_question_is_detected_as_norwegian():
     norwegian = [o["question"] for o in ITEMS.values() if o["lang"] == "no"]
     assert len(norwegian) == 42
     assert [q for q in norwegian if question_lang(q) != "no"] == []
+
+
+def test_the_withheld_share_is_neither_better_nor_worse():
+    """answers.withheld describes a run: fewer withheld answers may mean fewer made up or more let through, so
+    a baseline comparison does not call its move a regression or an improvement, and it takes no minimum."""
+    from bot.evaluation.report import compare
+    from bot.evaluation.runner import check_minimums
+
+    rows = compare({"answers.withheld": 0.02, "answers.accuracy": 0.4}, {"answers.withheld": 0.05,
+                                                                          "answers.accuracy": 0.3})
+    assert [r["name"] for r in rows] == ["answers.accuracy"] and rows[0]["verdict"] == "improvement"
+    failed, _ = check_minimums({"answers.withheld": 0.05}, {"answers.withheld": 0.01})
+    assert len(failed) == 1 and "cannot take a minimum" in failed[0]

@@ -350,6 +350,11 @@ def test_a_list_item_number_is_no_fact():
     assert extract("1. Mai 2019 traf er Putin.", ("de",), claim=True, lang="de").dates == {(1, 5)}
     assert extract("3) Es gibt 4 Regionen.", ("de",), claim=True, lang="de").numbers == {4.0}
     assert extract("2 Präsidenten trafen sich.", ("de",), claim=True, lang="de").numbers == {2.0}  # no list mark
+    # the item number is no day of the date after it either (read as 1 November, it would be an invented date)
+    for claim, lang in [("1. Am 28. November reiste Tokajew nach Moskau.", "de"), ("1. On 28 November he left.", "en")]:
+        assert extract(claim, (lang,), claim=True, lang=lang).dates == {(28, 11)}, claim
+    f = extract("1. 2019 wurde Tokajew gewählt, in 12 Regionen.", ("de",), claim=True, lang="de")
+    assert (f.years, f.numbers) == ({2019}, {2019.0, 12.0})
 
 
 def test_an_iso_date_is_a_date(vectors):
@@ -358,5 +363,6 @@ def test_an_iso_date_is_a_date(vectors):
     date it gives, 1 November, and the year counts from the document's date."""
     f = extract("Tokajev møtte Putin 2022-11-01.", ("no",), claim=True, lang="no")
     assert (f.years, f.dates, f.numbers) == ({2022}, {(1, 11)}, set())
+    assert extract("Møtet 2022-11-01T10:00.", ("no",), claim=True, lang="no").dates == {(1, 11)}  # a timestamp
     got = verdicts(vectors, "Tokajev møtte Putin 2022-11-01 [1].", [source(SEED_NO, "no", date="2022-11")], "no")
     assert got[0][0] is False and got[0][1] == "not in [1]: 1 november", got[0][1]

@@ -166,6 +166,7 @@ def test_an_answer_with_a_number_no_source_holds_is_withheld(seeded_config, olla
     assert a.warning == WITHHELD_WARNING.replace("{facts}", "52")
     f = a.fallback
     assert f.kind == "withheld" and f.head.startswith("Note: the model's answer gave 52, which none")
+    assert ask(seeded_config, ollama, HOW_OLD, fallback=False).fallback.kind == "withheld"  # its own switch
     assert f.quotes and all(_in_source(a, q.n, q.quote) for q in f.quotes)
     assert a.trace.withheld["answer"] == "Kassym-Jomart Tokayev is 52 years old. [1][2]"
     [claim] = a.trace.withheld["claims"]

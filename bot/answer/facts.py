@@ -18,8 +18,8 @@ from bot.lang import fold, stopwords
 _ORDINAL = ("st", "nd", "rd", "th")
 _DAY_LIST = ("and", "&", "-", "–", "und", "og", "et", "y")  # between two days after their month
 _TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?\.?|[^\W\d_]+(?:-[^\W\d_]+)*", re.U)
-_ISO_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_LIST_RE = re.compile(r"\s*\d{1,2}[.)]\s+(?!\d)")
+_ISO_RE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")  # 2022-11-01, 2022-11-01T10:00 too
+_LIST_RE = re.compile(r"\s*\d{1,2}[.)]\s+")
 _YEARS = range(1800, 2101)
 _fold = lru_cache(maxsize=65536)(fold)  # passages repeat their words
 
@@ -158,7 +158,8 @@ def extract(text: str, langs: tuple[str, ...], claim: bool, lang: str | None = N
         if 1 <= mo <= 12 and 1 <= d <= 31:
             f.years.add(y), f.months.add(mo), f.dates.add((d, mo))
             used.update(i for i, (_, pos) in enumerate(toks) if iso.start() <= pos < iso.end())
-    if claim and _LIST_RE.match(text):  # "1. Die Quelle [1] berichtet …": a list's item number says nothing
+    # "1. Die Quelle [1] berichtet …": a list's item number says nothing ("1. Mai" is a date, not an item)
+    if claim and _LIST_RE.match(text) and not (len(toks) > 1 and _month(toks[1][0], langs)):
         used.add(0)
     # A claim's number words are its own language's ("to" is two in Norwegian, a preposition in English).
     numwords: dict[str, int] = {}
@@ -173,7 +174,7 @@ def extract(text: str, langs: tuple[str, ...], claim: bool, lang: str | None = N
         used.add(i)
         days = []
         j = i - 1  # "28. November", "29. und 30. November", "28 listopada"
-        while j >= 0 and i - j <= 4:
+        while j >= 0 and i - j <= 4 and j not in used:  # a list's item number or another month's day
             d = _day(toks[j][0])
             if d is not None:
                 days.append(d)

@@ -28,9 +28,9 @@ REFUSAL_HEAD = ("Note: no answer was generated, but these sentences of the sourc
 UNSUPPORTED_HEAD = "Note: the sources do not support this answer. Their sentences closest to the question:"
 UNSUPPORTED_WARNING = ("none of the answer's claims is supported by the sources it cites; the note shows the "
                        "sources' sentences closest to the question")
-WITHHELD_HEAD = ("Note: the model's answer gave {facts}, which none of the sources holds, so it is not shown. "
+WITHHELD_HEAD = ("Note: the model's answer gave {facts}, which none of the sources holds, so it was withdrawn. "
                  "The sources' sentences closest to the question:")
-WITHHELD_WARNING = "the model's answer was withheld: it gave {facts}, which none of the sources holds"
+WITHHELD_WARNING = "the model's answer was withdrawn: it gave {facts}, which none of the sources holds"
 UNCITED_WARNING = "the answer cites no source, so none of its claims could be checked against the sources"
 EMPTY_WARNING = "the model's answer has no words, at most source numbers: it is no answer"
 NEAR = 0.03  # a further sentence is quoted only this close to the best one: the next is mostly off the question
@@ -74,7 +74,7 @@ def fallback_note(cfg, text: str, claims, question: str, lang: str, retrieved: l
     """The note for a generated answer, or None. cfg is Settings.answer; refusals the configured refusal
     phrases (prompts/refusals.toml); `vectors` makes the Vectors, only when a note may be needed; `heads`
     the note's first line by kind ("refused", "unsupported") in the question's language (English if None)."""
-    if not cfg.fallback or not given:
+    if not given:
         return None
     # an answer of source numbers only ("[1] [2] [3]", 2 of 27 unanswerable questions with the 1.5B model) says
     # no more than a refusal: the same note, if a passage matches the question that closely
@@ -84,13 +84,13 @@ def fallback_note(cfg, text: str, claims, question: str, lang: str, retrieved: l
     score = max((s.score for s in retrieved), default=float("-inf"))
     heads = heads or {}
     made_up = [] if refused or not cfg.withhold_unfounded else unfounded(claims)
-    if made_up:
+    if made_up:  # its own switch: an answer taken away always says why, answer.fallback or not
         quotes = closest_sentences(question, lang, given, vectors(), cfg.fallback_sentences)
         facts = ", ".join(made_up)
         return Fallback("withheld", (heads.get("withheld") or WITHHELD_HEAD).replace("{facts}", facts),
                         _cites(quotes, given), score, quotes[0][0] if quotes else 0.0,
                         WITHHELD_WARNING.replace("{facts}", facts))
-    if refused and score < cfg.fallback_min_score:
+    if not cfg.fallback or refused and score < cfg.fallback_min_score:
         return None
     quotes = closest_sentences(question, lang, given, vectors(), cfg.fallback_sentences)
     if not quotes or (refused and quotes[0][0] < cfg.fallback_min_similarity):

@@ -43,6 +43,10 @@ LATENCY_SCORES = tuple(f"latency.{stage}_{p}" for stage in STAGES for p in ("p50
 SCORE_NAMES = (*MEAN_SCORES, *LATENCY_SCORES)
 
 
+# shares that describe a run, neither better nor worse when they move: no regression, no minimum
+NEUTRAL_SCORES = frozenset({"answers.withheld"})
+
+
 def lower_is_better(name: str) -> bool:
     return name.startswith(("latency.", "refusals.")) or name in ("citations.uncited_answers",
                                                                    "citations.uncited_claims")

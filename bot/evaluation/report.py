@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from bot.errors import BotError
-from bot.evaluation.metrics import SCORE_NAMES, lower_is_better
+from bot.evaluation.metrics import NEUTRAL_SCORES, SCORE_NAMES, lower_is_better
 
 # Latency moves from run to run on its own; only a clear slowdown counts as a regression.
 LATENCY_SLACK = (0.20, 0.05)  # relative, seconds
@@ -32,7 +32,7 @@ def compare(now: dict, base: dict) -> list[dict]:
     """Score deltas between two runs, regressions first (quality before latency, worst first), then improvements."""
     out = []
     for name in SCORE_NAMES:
-        if name not in now or name not in base:
+        if name not in now or name not in base or name in NEUTRAL_SCORES:
             continue
         delta = now[name] - base[name]
         worse = delta > 0 if lower_is_better(name) else delta < 0

@@ -124,8 +124,9 @@ def check_minimums(scores: dict, minimums: dict) -> tuple[list[str], list[str]]:
     for name, minimum in minimums.items():
         if name not in metrics.SCORE_NAMES:
             failed.append(f"eval.min_scores: unknown score '{name}'; use one of {', '.join(metrics.SCORE_NAMES)}")
-        elif metrics.lower_is_better(name):
-            failed.append(f"eval.min_scores: '{name}' is lower-is-better and cannot take a minimum; remove it")
+        elif metrics.lower_is_better(name) or name in metrics.NEUTRAL_SCORES:
+            failed.append(f"eval.min_scores: '{name}' is lower-is-better or neither and cannot take a minimum; "
+                          "remove it")
         elif name not in scores:
             skipped.append(name)
         elif scores[name] < minimum - 1e-9:
