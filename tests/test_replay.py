@@ -14,7 +14,7 @@ from tests.ollama_standin import OllamaStandin
 
 
 def _reply(body: dict) -> str:
-    if body["messages"][-1]["content"].startswith("Translate each numbered line into German"):
+    if "Translate each numbered line fully into German" in body["messages"][-1]["content"]:
         return "1. Nach seinem Besuch in Moskau reist Tokajew weiter nach Paris."
     if "How old" in body["messages"][-1]["content"]:
         return "Kassym-Jomart Tokayev is 52 years old [1]."  # no seed says: withheld (answer.withhold_unfounded)

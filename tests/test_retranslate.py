@@ -65,7 +65,9 @@ def _scripted(body: dict) -> str:
     """English, citing the source with "28. November" (retrieval decides its number); then the translation."""
     from tests.test_claims import _cite_the_date
 
-    if body["messages"][-1]["content"].startswith("Translate each numbered line into German"):
+    if "Translate each numbered line fully into German" in body["messages"][-1]["content"]:
+        # the request names the language the detector read (a mixed line was given back unchanged without it)
+        assert "written partly in English" in body["messages"][-1]["content"]
         return "1. Tokajew reiste am 28. November nach Moskau."
     return _cite_the_date("Tokayev travelled to Moscow on 28 November [{n}].")(body)
 
