@@ -45,9 +45,17 @@ def norwegian_or_danish(text: str) -> str:
     return "da" if len(_DANISH.findall(low)) > len(_NORWEGIAN.findall(low)) else "no"
 
 
+_LETTER_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def letter_words(text: str) -> list[str]:
+    """The text's words that have letters: no numbers, no markers ("[1] 6 [2] 6" has none)."""
+    return _LETTER_WORD_RE.findall(text)
+
+
 def detect_lang(text: str) -> str | None:
     """ISO 639-1 code of the text's language (Norwegian as "no"), None when there is too little text."""
-    if len(re.findall(r"[^\W\d_]+", text)) < 3:  # words with letters: "[1] 6 [2] 6 [3] 6" is in no language
+    if len(letter_words(text)) < 3:  # "[1] 6 [2] 6 [3] 6" is in no language
         return None
     code, _ = _identifier().classify(text[:5000])
     code = {"nb": "no", "nn": "no"}.get(code, code)
@@ -59,7 +67,7 @@ def question_lang(question: str) -> str:
     if not re.search(r"[^\W\d_]{2,}", question):
         return "en"
     # padded to the 3 words with letters detect_lang needs: "Was geschah 2019?" is German, not too short
-    padded = question if len(re.findall(r"[^\W\d_]+", question)) >= 3 else f"{question} {question} {question}"
+    padded = question if len(letter_words(question)) >= 3 else f"{question} {question} {question}"
     return detect_lang(padded) or "en"
 
 

@@ -11,7 +11,7 @@ import re
 
 from bot.answer.citations import MARKER_RE, marker_numbers
 from bot.answer.facts import extract
-from bot.lang import detect_lang, fold, sentences, stopwords
+from bot.lang import detect_lang, fold, letter_words, sentences, stopwords
 from bot.types import Claim
 
 # The word "source" in the languages models are most often asked in: a sentence that is only a marker and
@@ -54,7 +54,7 @@ def is_citation_sentence(sent: str) -> bool:
     words = _content_words(text)
     if not words:
         return True
-    all_words = re.findall(r"[^\W\d_]+", plain(text))
+    all_words = letter_words(plain(text))
     if not any(fold(w) in _SOURCE_WORDS for w in all_words) or len(
             [w for w in words if fold(w) not in _SOURCE_WORDS]) > 3:
         return False

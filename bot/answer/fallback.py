@@ -21,6 +21,7 @@ import re
 from bot.answer.citations import MARKER_RE
 from bot.answer.claims import all_unsupported
 from bot.answer.refusal import is_refusal
+from bot.lang import letter_words
 from bot.types import Citation, Fallback, Source
 
 REFUSAL_HEAD = ("Note: no answer was generated, but these sentences of the sources match the question closely; "
@@ -73,7 +74,8 @@ def fallback_note(cfg, text: str, claims, question: str, lang: str, retrieved: l
                   refusals, vectors, heads: dict[str, str | None] | None = None) -> Fallback | None:
     """The note for a generated answer, or None. cfg is Settings.answer; refusals the configured refusal
     phrases (prompts/refusals.toml); `vectors` makes the Vectors, only when a note may be needed; `heads`
-    the note's first line by kind ("refused", "unsupported") in the question's language (English if None)."""
+    the note's first line by kind ("refused", "unsupported", "withheld") in the question's language (English if
+    None)."""
     if not given:
         return None
     # an answer of source numbers only ("[1] [2] [3]", 2 of 27 unanswerable questions with the 1.5B model) says
@@ -84,15 +86,15 @@ def fallback_note(cfg, text: str, claims, question: str, lang: str, retrieved: l
     score = max((s.score for s in retrieved), default=float("-inf"))
     heads = heads or {}
     made_up = [] if refused or not cfg.withhold_unfounded else unfounded(claims)
-    if made_up:  # its own switch: an answer taken away always says why, answer.fallback or not
-        quotes = closest_sentences(question, lang, given, vectors(), cfg.fallback_sentences)
+    # withholding has its own switch: an answer taken away always says why, answer.fallback or not
+    if not made_up and (not cfg.fallback or refused and score < cfg.fallback_min_score):
+        return None
+    quotes = closest_sentences(question, lang, given, vectors(), cfg.fallback_sentences)
+    if made_up:
         facts = ", ".join(made_up)
         return Fallback("withheld", (heads.get("withheld") or WITHHELD_HEAD).replace("{facts}", facts),
                         _cites(quotes, given), score, quotes[0][0] if quotes else 0.0,
                         WITHHELD_WARNING.replace("{facts}", facts))
-    if not cfg.fallback or refused and score < cfg.fallback_min_score:
-        return None
-    quotes = closest_sentences(question, lang, given, vectors(), cfg.fallback_sentences)
     if not quotes or (refused and quotes[0][0] < cfg.fallback_min_similarity):
         return None
     if refused:
@@ -120,7 +122,7 @@ def unfounded(claims) -> list[str]:
 
 def says_nothing(text: str) -> bool:
     """No word once the markers are gone: "[1] [2] [3]", or nothing at all."""
-    return not re.search(r"[^\W\d_]", MARKER_RE.sub(" ", text))
+    return not letter_words(MARKER_RE.sub(" ", text))
 
 
 def unchecked_warning(text: str, claims, refusals) -> str | None:

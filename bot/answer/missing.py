@@ -13,7 +13,7 @@ def missing(facts: Facts, passages: list, lang: str) -> list[str]:
     """The claim's facts that none of these passages holds, as the claim words them."""
     loc = _babel_locale(lang) or _babel_locale("en")
     month = lambda m: loc.months["format"]["wide"][m]  # noqa: E731
-    num = lambda x: str(int(x)) if x == int(x) else str(x)  # noqa: E731
+    num = _shown
     dates = set().union(*(p.facts.dates for p in passages))
     months = set().union(*(p.facts.months for p in passages))
     numbers = set().union(*(p.facts.numbers for p in passages))
@@ -30,13 +30,18 @@ def missing(facts: Facts, passages: list, lang: str) -> list[str]:
     return list(dict.fromkeys(out + _misplaced(facts, passages, month, num)))
 
 
+def _shown(x: float) -> str:
+    """A number as missing() reports it: 4, not 4.0."""
+    return str(int(x)) if x == int(x) else str(x)
+
+
 def as_written(found: list[str], text: str) -> list[str]:
     """missing()'s numbers as the claim writes them: "2,5" and "1,400", not 2.5 and 1400."""
     written: dict[str, str] = {}
     for m in _TOKEN_RE.finditer(text):
         x = _number(m.group())
         if x is not None:
-            written.setdefault(str(int(x)) if x == int(x) else str(x), m.group().rstrip("."))
+            written.setdefault(_shown(x), m.group().rstrip("."))
     return [written.get(f, f) for f in found]
 
 

@@ -18,7 +18,7 @@ import time
 from bot.answer.claims import plain, split_claims
 from bot.answer.refusal import is_refusal
 from bot.errors import LLMUnavailable
-from bot.lang import detect_lang
+from bot.lang import detect_lang, letter_words
 
 _LINE = re.compile(r"^\W*(\d{1,2})\s*[.:)\]-]\s*(.+)$")
 _ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+")  # a list item's own number or bullet
@@ -43,7 +43,7 @@ def off_language(text: str, lang: str) -> str | None:
     """The answer's language when it is not `lang`, by the detector `answers.language` scores with; None
     for an answer of fewer than MIN_WORDS words (markers and numbers left out), too short to act on."""
     text = plain(text)
-    found = detect_lang(text) if len(re.findall(r"[^\W\d_]+", text)) >= MIN_WORDS else None
+    found = detect_lang(text) if len(letter_words(text)) >= MIN_WORDS else None
     return found if found and found != lang else None
 
 
