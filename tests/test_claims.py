@@ -366,3 +366,17 @@ def test_an_iso_date_is_a_date(vectors):
     assert extract("Møtet 2022-11-01T10:00.", ("no",), claim=True, lang="no").dates == {(1, 11)}  # a timestamp
     got = verdicts(vectors, "Tokajev møtte Putin 2022-11-01 [1].", [source(SEED_NO, "no", date="2022-11")], "no")
     assert got[0][0] is False and got[0][1] == "not in [1]: 1 november", got[0][1]
+
+
+def test_numbers_from_a_source_header_are_not_invented(vectors):
+    """A new-user try (Norwegian, the 1.5B model in the chat): the answer copied a source's header, "(2023-04,
+    003_f4cabc63b7e92935.txt)", and the withdrawn-answer note listed "003, 04, 7, 63, 92935" as invented. The
+    header is in the prompt, so its numbers are known; the claim's own wrong date (11 April, the passage has
+    the 10th) is still what no source holds."""
+    from bot.types import Source
+
+    src = Source(rank=1, score=1.0, doc_id="003_f4cabc63b7e92935.txt", chunk_id="003#0", text=SEED_AZ, title=None,
+                 date="2023-04", lang="de")
+    claims = check_claims(split_claims("Aliyev traf Tokayev am 11. April (2023-04, 003_f4cabc63b7e92935.txt) [1].",
+                                       1), [src], vectors, 0.6, "de")
+    assert claims[0].supported is False and claims[0].unfounded == ["11 April"], claims[0].unfounded

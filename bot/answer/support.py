@@ -94,8 +94,8 @@ def _verdict(facts: Facts, sims: dict[int, np.ndarray], passages: dict[int, Pass
 def check_claims(claims: list[Claim], sources: list[Source], vectors: Vectors, threshold: float,
                  lang: str | None = None, question: str = "") -> list[Claim]:
     """Fill in each cited claim's verdict, reason, evidence and precise citations; uncited claims stay None.
-    Claim.unfounded of an unsupported claim: its numbers and dates that neither a given source nor the
-    `question` holds (a model repeating the user's "2019" or "8 listopada" invents nothing)."""
+    Claim.unfounded of an unsupported claim: its numbers and dates that neither a given source (its text or
+    header) nor the `question` holds (a model repeating the user's "2019" or "8 listopada" invents nothing)."""
     cited_ns = sorted({n for c in claims for n in c.citations if 1 <= n <= len(sources)})
     todo = [c for c in claims if c.citations]
     for c in claims:
@@ -116,7 +116,9 @@ def check_claims(claims: list[Claim], sources: list[Source], vectors: Vectors, t
         sent_facts = [_facts(x, langs) for x in sents[s.chunk_id][0]]
         passages[n] = Passage(n, *sents[s.chunk_id], facts, years, parts, sent_facts, s.lang,
                               _beginnings(f"{s.title or ''}\n{s.text}", langs))
-    asked = _facts(question, langs)
+    # what the model was shown besides the sources' text: the question, and each source header's date and
+    # file name (a model copying "(2023-04, 003_f4cabc63b7e92935.txt)" invents no numbers)
+    asked = _facts("\n".join([question, *(f"{s.date or ''} {s.doc_id}" for s in sources)]), langs)
     known = [*passages.values(), Passage(0, [], np.zeros((0, 1)), asked, asked.years, [], [])]
     texts = [plain(c.text) for c in todo]
     facts_of = [extract(t, langs, claim=True, lang=lang) for t in texts]
