@@ -14,6 +14,10 @@ An answer the run translated into its question's language (`answer.translate_ans
 translation back, exactly; one it did not stays as generated. With `--model GGUF` every answer in the wrong
 language is translated again by that model through llama.cpp, so the translation step is measured on a
 run's answers without generating them again.
+
+An answer of source numbers only gets its second try (`answer.retry_markers_only`): the run's own, when it
+made one; else, with `--model`, that model answers the second request; else the stand-in repeats the
+numbers, so the replay shows the refusal that follows when the second try says nothing either.
 """
 from __future__ import annotations
 
@@ -30,7 +34,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("run", help="a bot eval run folder (results.jsonl, summary.json)")
     ap.add_argument("--out", default="/tmp/replayed", help="where the new run folder goes")
-    ap.add_argument("--model", help="a GGUF (llama.cpp) that translates answers in the wrong language")
+    ap.add_argument("--model", help="a GGUF (llama.cpp) that translates answers in the wrong language and makes "
+                    "the second try for answers of source numbers only")
     args = ap.parse_args()
 
     from bot import Bot
@@ -49,8 +54,8 @@ def main() -> int:
     cfg = summary["config"]
     corpus = Path(cfg["corpus"]["paths"][0])
     items = {i.id: i for i in load_qa(Path(summary["qa"]), corpus if corpus.is_absolute() else ROOT / corpus)}
-    reply = {"text": "", "translated": ""}
-    translate = _translator(args.model, cfg["llm"])
+    reply = {"texts": [], "last": "", "translated": ""}
+    model = _model(args.model, cfg["llm"])
     if not args.model:
         import bot.core
 
@@ -62,8 +67,10 @@ def main() -> int:
 
     def answer(body: dict) -> str:
         if len(body["messages"]) == 1:  # no system message: the answer's translation (no history, no condense)
-            return translate(body["messages"])
-        return reply["text"]
+            return model(body["messages"])
+        if reply["texts"]:
+            return reply["texts"].pop(0)  # the run's own answers, in order
+        return model(body["messages"]) if args.model else reply["last"]  # a second try the run did not make
 
     with OllamaStandin(models=("gemma3:4b",), reply=answer) as llm:
         bot = Bot.from_config(None, **sections, llm={
@@ -78,7 +85,8 @@ def main() -> int:
                 continue
             # the model's text: before the run translated it, or before the refusal replaced it (withheld)
             shown = r.get("answer_withheld") or r["answer"]
-            reply["text"] = r.get("answer_as_generated") or shown
+            reply["texts"] = [t for t in (r.get("answer_first_try"), r.get("answer_as_generated") or shown) if t]
+            reply["last"] = reply["texts"][-1]
             reply["translated"] = shown if r.get("answer_as_generated") else ""
             new = runner.score_item(bot, items[r["id"]], False, None, refusals)
             if new["retrieved"] != r["retrieved"]:
@@ -107,8 +115,8 @@ def main() -> int:
     return 0
 
 
-def _translator(gguf: str | None, llm_cfg: dict):
-    """messages -> the GGUF's reply to a translation request ("" with no GGUF)."""
+def _model(gguf: str | None, llm_cfg: dict):
+    """messages -> the GGUF's reply ("" with no GGUF)."""
     if not gguf:
         return lambda messages: ""
     from llama_cpp import Llama

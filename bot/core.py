@@ -7,11 +7,12 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+from bot.answer.again import only_markers, second_try
 from bot.answer.citations import MarkerStream, cite, clean_markers
 from bot.answer.context import given_sources
 from bot.answer.fallback import fallback_note, unchecked_warning
 from bot.answer.facts import warm
-from bot.answer.prompt import Prompts, condense_prompt, fit_messages, prompts_dir
+from bot.answer.prompt import Prompts, build_messages, condense_prompt, fit_messages, prompts_dir
 from bot.answer.retranslate import answer_in_language
 from bot.answer.support import Vectors, answer_claims
 from bot.backends import build_chat
@@ -218,6 +219,11 @@ class Bot(Documents):
             yield text
         else:
             text = clean_markers("".join(parts), len(given))
+            if not cut_short and self.settings.answer.retry_markers_only and only_markers(text):
+                trace.first_try, t = text, time.perf_counter()
+                again = build_messages(self.prompts, question, lang, given, trace.prompt[1:-1], again=True)
+                text = yield from second_try(again, self.llm.stream, len(given), self.prompts.refusal(lang))
+                timings["generate_s"] = trace.timings["generate_s"] = timings["generate_s"] + time.perf_counter() - t
             if not cut_short and self.settings.answer.translate_answers:
                 translated = self._in_language(text, lang, given, trace, timings)
                 if translated:  # streamed after what came: the final Answer holds the translation only

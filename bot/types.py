@@ -136,6 +136,8 @@ class Trace:
     translated_from: dict[str, str] | None = None
     # answer.withhold_unfounded: {"answer": the model's text the refusal replaced, "claims": its checked claims}
     withheld: dict | None = None
+    # answer.retry_markers_only: the first answer, of source numbers only, that a second try replaced
+    first_try: str | None = None
 
 
 @dataclass
@@ -185,6 +187,7 @@ class Answer:
                 "translations": t.translations,
                 "translated_from": t.translated_from,
                 "withheld": t.withheld,
+                "first_try": t.first_try,
                 "retrieved": [s.to_json() for s in t.retrieved],
                 "dropped_sources": t.dropped_sources,
                 "prompt": t.prompt,

@@ -136,19 +136,62 @@ def test_an_answer_that_cites_nothing_says_so(seeded_config, ollama):
     assert ask(seeded_config, ollama, "Ile lat ma Tokajew?").warning is None
 
 
-def test_an_answer_of_source_numbers_only_is_no_answer(seeded_config, ollama):
-    """The 1.5B model answered two unanswerable questions with "[1] [2] [3] [4]" and nothing else (eval run of
-    2026-12-03, q155 and q208): no claim, no refusal, and before this no warning, so it was shown as an answer.
-    Now it carries a warning that it is no answer; where a passage matches the question very closely (q042's
-    evidence, as in the first test) it also gets the refusal's note with the sources' closest sentences."""
+def _markers_first(body) -> str:
+    """The 1.5B model's way with q137 and q162 (runs of 2026-12-03, temperature 0.1, fixed seed): source numbers
+    only to the usual request, an answer when the request's last line asks for full sentences."""
+    if body["messages"][-1]["content"].rstrip().endswith("citing sources as [n]:"):
+        return "[1] [2] [3] [4]"
+    return "Ermachanow ist Anwalt der Oppositionspartei El Tiregi [1]."
+
+
+def _chats(ollama) -> list[dict]:
+    return [r["json"] for r in ollama.requests if r["path"] == "/api/chat"]
+
+
+def test_an_answer_of_source_numbers_only_is_asked_for_again(seeded_config, ollama):
+    """An answer of markers only says nothing, so the bot asks once more with answer_again.txt's last line; the
+    second answer streams after the first (as a translation does) and is the Answer's text, the first stays in
+    the trace. Only the last line of the request differs, so a prompt cache keeps the system message and the
+    sources (checked: every message but the last is the same, and the last one up to its final line)."""
+    ollama.reply = _markers_first
+    bot = Bot.from_config(seeded_config(llm={"host": ollama.url}))
+    items = list(bot.stream(ANSWERABLE))
+    a, deltas = items[-1], "".join(items[:-1])
+    assert a.answer == "Ermachanow ist Anwalt der Oppositionspartei El Tiregi [1]."
+    assert a.trace.first_try == "[1] [2] [3] [4]" and a.warning is None
+    assert deltas.startswith("[1] [2] [3] [4]\n\n") and deltas.endswith(a.answer)
+    first, again = _chats(ollama)
+    assert first["messages"][:-1] == again["messages"][:-1]
+    head, _, tail = again["messages"][-1]["content"].rpartition("\n")
+    assert first["messages"][-1]["content"].startswith(head) and "full sentences" in tail
+    assert a.claims and a.claims[0].supported is True  # the second answer is checked like any other
+
+
+def test_source_numbers_only_twice_is_a_refusal(seeded_config, ollama):
+    """Markers again on the second try: the user gets the refusal in the question's language (German here,
+    prompts/refusals.toml), which is what such an answer amounts to. Where a passage matches the question
+    very closely (q042's evidence, the first test's) the refusal's note quotes the closest sentences; for an
+    unanswerable question it stays bare. With the switch off the markers stay, with a warning that they are
+    no answer, and only one request is made."""
     from bot.answer.fallback import EMPTY_WARNING
 
     ollama.reply = "[1] [2] [3] [4]"
-    a = ask(seeded_config, ollama, UNANSWERABLE)
-    assert a.claims == [] and a.warning == EMPTY_WARNING and a.fallback is None
     a = ask(seeded_config, ollama, ANSWERABLE)
-    assert a.warning == EMPTY_WARNING and a.fallback is not None and a.fallback.kind == "refusal"
+    assert a.answer == Prompts.load(prompts_dir()).refusal("de") and is_refusal(a.answer)
+    assert a.fallback is not None and a.fallback.kind == "refusal"
     assert any(contains_quote(q.quote, EVIDENCE) for q in a.fallback.quotes)
+    assert ask(seeded_config, ollama, UNANSWERABLE).answer == "The sources don't say."
+    ollama.requests.clear()
+    a = ask(seeded_config, ollama, UNANSWERABLE, retry_markers_only=False)
+    assert a.answer == "[1] [2] [3] [4]" and a.warning == EMPTY_WARNING and len(_chats(ollama)) == 1
+
+
+def test_an_answer_of_numbers_is_not_asked_again(seeded_config, ollama):
+    """q024 with the 1.5B model: "[1] 6 [2] 6 [3] 6" to a "how many" question is an answer (a right one there),
+    not markers only: one request, the text kept."""
+    ollama.reply = "[1] 6 [2] 6 [3] 6"
+    a = ask(seeded_config, ollama, "Wie viele Regionen besuchte Tokajew?")
+    assert a.answer == "[1] 6 [2] 6 [3] 6" and a.trace.first_try is None and len(_chats(ollama)) == 1
 
 
 def test_an_answer_with_a_number_no_source_holds_is_withheld(seeded_config, ollama):

@@ -36,6 +36,7 @@ class Prompts:
     notes: dict[str, dict[str, str]]  # the bot's own notes ([notes.KIND] in refusals.toml) by language
     translate: str = ""  # translate.txt (retrieval.translate); optional, so older prompt folders still load
     translate_answer: str = ""  # translate_answer.txt (answer.translate_answers); optional likewise
+    answer_again: str = ""  # answer_again.txt (answer.retry_markers_only); optional likewise: answer.txt if absent
 
     @classmethod
     def load(cls, folder: Path) -> "Prompts":
@@ -46,7 +47,7 @@ class Prompts:
         ref = tomllib.loads(text["refusals.toml"])
         languages, notes = ref.pop("languages", {}), ref.pop("notes", {})  # what is left: the refusals
         optional = [(folder / f).read_text(encoding="utf-8").strip() if (folder / f).is_file() else ""
-                    for f in ("translate.txt", "translate_answer.txt")]
+                    for f in ("translate.txt", "translate_answer.txt", "answer_again.txt")]
         return cls(text["system.txt"].strip(), text["answer.txt"].strip(), text["source.txt"].strip(),
                    text["condense.txt"].strip(), ref, languages, notes, *optional)
 
@@ -82,17 +83,19 @@ def format_source(p: Prompts, n: int, s: Source) -> str:
                            text=neutralise(s.text.strip()))
 
 
-def build_messages(p: Prompts, question: str, lang: str, sources: list[Source], history: list[dict]) -> list[dict]:
+def build_messages(p: Prompts, question: str, lang: str, sources: list[Source], history: list[dict],
+                   again: bool = False) -> list[dict]:
     """System message first and the same for every question (prompt caches reuse it); the sources, the question
     and the answer language after it. Older prompt folders may still name {language} in system.txt.
 
     The refusal wording is in the system message only: with "reply only: <refusal>" as the last line, the
-    1.5B test model refused 4 of 8 answerable questions whose evidence it was given (eval/README.md)."""
+    1.5B test model refused 4 of 8 answerable questions whose evidence it was given (eval/README.md).
+    `again`: answer_again.txt's request, for a second try (bot/answer/again.py)."""
     language = p.language_name(lang)
     examples = ", ".join(f'"{x}"' for x in p.refusals.values())  # every language's: the same for all questions
     system = p.system.format(language=language, refusal=p.refusal(lang), refusals=examples)
     body = "\n\n".join(format_source(p, i, s) for i, s in enumerate(sources, start=1))
-    user = p.answer.format(sources=body or "(none)", question=question, language=language, refusal=p.refusal(lang))
+    user = (again and p.answer_again or p.answer).format(sources=body or "(none)", question=question, language=language, refusal=p.refusal(lang))
     return [{"role": "system", "content": system}, *history, {"role": "user", "content": user}]
 
 
