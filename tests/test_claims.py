@@ -380,3 +380,9 @@ def test_numbers_from_a_source_header_are_not_invented(vectors):
     claims = check_claims(split_claims("Aliyev traf Tokayev am 11. April (2023-04, 003_f4cabc63b7e92935.txt) [1].",
                                        1), [src], vectors, 0.6, "de")
     assert claims[0].supported is False and claims[0].unfounded == ["11 April"], claims[0].unfounded
+    # A file name the claim does not copy makes none of its digits known: q208 with the 1.5B model, "[1] 1 [2] 1"
+    # to "how many journalists went with Putin", where a given source is 002_228d1d63d4fed71c.txt and so "1"
+    # was taken as shown to the model and the invented answer was not withheld.
+    src = Source(**{**src.__dict__, "doc_id": "002_228d1d63d4fed71c.txt"})
+    claims = check_claims(split_claims("Putin kam mit 1 Journalisten nach Astana [1].", 1), [src], vectors, 0.6, "de")
+    assert claims[0].supported is False and claims[0].unfounded == ["1"], claims[0].unfounded

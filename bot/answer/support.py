@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -116,10 +117,11 @@ def check_claims(claims: list[Claim], sources: list[Source], vectors: Vectors, t
         sent_facts = [_facts(x, langs) for x in sents[s.chunk_id][0]]
         passages[n] = Passage(n, *sents[s.chunk_id], facts, years, parts, sent_facts, s.lang,
                               _beginnings(f"{s.title or ''}\n{s.text}", langs))
-    # what the model was shown besides the sources' text: the question, and each source header's date and
-    # file name (a model copying "(2023-04, 003_f4cabc63b7e92935.txt)" invents no numbers)
-    asked = _facts("\n".join([question, *(f"{s.date or ''} {s.doc_id}" for s in sources)]), langs)
-    known = [*passages.values(), Passage(0, [], np.zeros((0, 1)), asked, asked.years, [], [])]
+    # what the model was shown besides the sources' text: the question and each source header's date; a
+    # header's file name only where the claim copies it ("(2023-04, 003_f4cabc63b7e92935.txt)" invents no
+    # numbers), since the digits of file names and hashes would otherwise make every small number known
+    known = [*passages.values(), _shown_facts([question, *(s.date or "" for s in sources)], langs)]
+    names = [(Path(s.doc_id).stem, s.doc_id) for s in sources if len(Path(s.doc_id).stem) >= 4]
     texts = [plain(c.text) for c in todo]
     facts_of = [extract(t, langs, claim=True, lang=lang) for t in texts]
     cited_of = [[n for n in c.citations if n in passages] for c in todo]
@@ -145,14 +147,21 @@ def check_claims(claims: list[Claim], sources: list[Source], vectors: Vectors, t
         claim.similarity = round(best, 4) if k in vecs or quotes[k] else None
         claim.evidence = [{"n": n, "quote": passages[n].sentences[i]} for n, i in evidence]
         if not ok:  # what no given source holds, cited or not, is the model's own (bot/answer/fallback.py)
-            claim.unfounded = as_written(missing(replace(facts, names=[], places={}, anchors=[]), known, lang),
-                                         texts[k])
+            copied = [_shown_facts([f for stem, f in names if stem in texts[k]], langs)]
+            claim.unfounded = as_written(missing(replace(facts, names=[], places={}, anchors=[]), known + copied,
+                                                 lang), texts[k])
         if ok and len(ns) > 1:  # ALCE: a citation is precise if it supports alone or the others fail without it
             claim.precise = [n for n in ns if verdict([n])[0] or not verdict([m for m in ns if m != n])[0]]
         else:
             claim.precise = list(ns) if ok else []
     _recite([c for c in claims if c.supported is not True], passages, vectors, lang, langs, threshold)
     return claims
+
+
+def _shown_facts(texts: list[str], langs: tuple[str, ...]) -> Passage:
+    """A passage of what the prompt showed the model besides the sources' text, for Claim.unfounded."""
+    facts = _facts("\n".join(texts), langs)
+    return Passage(0, [], np.zeros((0, 1)), facts, facts.years, [], [])
 
 
 def _recite(claims: list[Claim], passages: dict, vectors: Vectors, lang: str, langs: tuple[str, ...],
