@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import re
 
-from bot.answer.citations import MARKER_RE
+from bot.answer.again import only_markers
 from bot.answer.claims import all_unsupported
 from bot.answer.refusal import is_refusal
-from bot.lang import letter_words
 from bot.types import Citation, Fallback, Source
 
 REFUSAL_HEAD = ("Note: no answer was generated, but these sentences of the sources match the question closely; "
@@ -33,7 +32,7 @@ WITHHELD_HEAD = ("Note: the model's answer gave {facts}, which none of the sourc
                  "The sources' sentences closest to the question:")
 WITHHELD_WARNING = "the model's answer was withdrawn: it gave {facts}, which none of the sources holds"
 UNCITED_WARNING = "the answer cites no source, so none of its claims could be checked against the sources"
-EMPTY_WARNING = "the model's answer has no words, at most source numbers: it is no answer"
+EMPTY_WARNING = "the model's answer is source numbers only: it is no answer"
 NEAR = 0.03  # a further sentence is quoted only this close to the best one: the next is mostly off the question
 
 
@@ -79,8 +78,9 @@ def fallback_note(cfg, text: str, claims, question: str, lang: str, retrieved: l
     if not given:
         return None
     # an answer of source numbers only ("[1] [2] [3]", 2 of 27 unanswerable questions with the 1.5B model) says
-    # no more than a refusal: the same note, if a passage matches the question that closely
-    refused = is_refusal(text, refusals) or says_nothing(text)
+    # no more than a refusal: the same note, if a passage matches the question that closely. One of numbers
+    # ("[1] 1 [2] 1" to "how many journalists", q208) is an answer, and withheld if they are made up.
+    refused = is_refusal(text, refusals) or only_markers(text)
     if not refused and not all_unsupported(claims):
         return None
     score = max((s.score for s in retrieved), default=float("-inf"))
@@ -120,16 +120,11 @@ def unfounded(claims) -> list[str]:
     return list(dict.fromkeys(x for c in claims if c.supported is False for x in c.unfounded))
 
 
-def says_nothing(text: str) -> bool:
-    """No word once the markers are gone: "[1] [2] [3]", or nothing at all."""
-    return not letter_words(MARKER_RE.sub(" ", text))
-
-
 def unchecked_warning(text: str, claims, refusals) -> str | None:
     """A warning for a generated answer the claim check could not look at: one that claims something and
-    cites nothing, or one that says nothing but source numbers. Without it such an answer would show no
+    cites nothing, or one of source numbers only. Without it such an answer would show no
     sign of being unverified (or of being no answer)."""
-    if says_nothing(text):
+    if only_markers(text):
         return EMPTY_WARNING
     if is_refusal(text, refusals) or not claims:
         return None
