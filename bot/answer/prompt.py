@@ -95,7 +95,8 @@ def build_messages(p: Prompts, question: str, lang: str, sources: list[Source], 
     examples = ", ".join(f'"{x}"' for x in p.refusals.values())  # every language's: the same for all questions
     system = p.system.format(language=language, refusal=p.refusal(lang), refusals=examples)
     body = "\n\n".join(format_source(p, i, s) for i, s in enumerate(sources, start=1))
-    user = (again and p.answer_again or p.answer).format(sources=body or "(none)", question=question, language=language, refusal=p.refusal(lang))
+    template = p.answer_again if again and p.answer_again else p.answer
+    user = template.format(sources=body or "(none)", question=question, language=language, refusal=p.refusal(lang))
     return [{"role": "system", "content": system}, *history, {"role": "user", "content": user}]
 
 
