@@ -85,7 +85,8 @@ def main() -> int:
                 continue
             # the model's text: before the run translated it, or before the refusal replaced it (withheld)
             shown = r.get("answer_withheld") or r["answer"]
-            reply["texts"] = [t for t in (r.get("answer_first_try"), r.get("answer_as_generated") or shown) if t]
+            first = r.get("answer_first_try")  # "" is an answer too: an empty one, asked for again
+            reply["texts"] = ([] if first is None else [first]) + [r.get("answer_as_generated") or shown or ""]
             reply["last"] = reply["texts"][-1]
             reply["translated"] = shown if r.get("answer_as_generated") else ""
             new = runner.score_item(bot, items[r["id"]], False, None, refusals)

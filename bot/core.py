@@ -219,7 +219,8 @@ class Bot(Documents):
             yield text
         else:
             text = clean_markers("".join(parts), len(given))
-            if not cut_short and self.settings.answer.retry_markers_only and only_markers(text):
+            if (not cut_short and self.settings.answer.retry_markers_only and self.prompts.answer_again
+                    and only_markers(text)):
                 trace.first_try, t = text, time.perf_counter()
                 again = build_messages(self.prompts, question, lang, given, trace.prompt[1:-1], again=True)
                 text = yield from second_try(again, self.llm.stream, len(given), self.prompts.refusal(lang))

@@ -267,3 +267,26 @@ def test_a_number_the_question_gives_is_no_invention(seeded_config, ollama):
     assert a.claims[0].supported is False and a.claims[0].unfounded == []
     assert a.answer == "Kassym-Jomart Tokayev is 52 years old [1]." and a.fallback.kind == "unsupported"
     assert ask(seeded_config, ollama, HOW_OLD).fallback.kind == "withheld"
+
+
+def test_a_second_try_that_fails_midway_ends_in_the_refusal_after_a_blank_line():
+    """The LLM failing during the second try (bot/answer/again.py): what it had streamed stays on screen, so
+    the refusal follows after a blank line, never glued to half a sentence; failing before any text, the
+    refusal follows the blank line second_try opened with."""
+    from bot.answer.again import second_try
+    from bot.errors import LLMUnavailable
+
+    def failing(words):
+        def stream(_messages):
+            yield from words
+            raise LLMUnavailable("the connection dropped")
+        return stream
+
+    for words, shown in ((["Tokajew", " reiste"], "\n\nTokajew reiste\n\nKeine Antwort."), ([], "\n\nKeine Antwort.")):
+        gen, out = second_try([], failing(words), 3, "Keine Antwort."), []
+        try:
+            while True:
+                out.append(next(gen))
+        except StopIteration as stop:
+            assert stop.value == "Keine Antwort."
+        assert "".join(out) == shown

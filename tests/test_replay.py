@@ -59,6 +59,7 @@ def test_a_run_with_a_translated_answer_replays_to_the_same_scores(seeded_config
     replayed = next(out.iterdir()).joinpath("results.jsonl")
     again, again_retried, again_made_up = [json.loads(x) for x in replayed.open(encoding="utf-8")]
     assert again_retried["answer"] == retried["answer"] and again_retried["scores"] == retried["scores"]
+    assert again_retried["answer_first_try"] == "[1] [2] [3]"  # the run's two answers given back in turn
     assert again["answer"] == row["answer"] and again["answer_as_generated"] == row["answer_as_generated"]
     assert again["scores"] == row["scores"]
     assert again_made_up["answer_withheld"] == made_up["answer_withheld"]

@@ -37,9 +37,11 @@ def second_try(messages: list[dict], stream: Callable[[list[dict]], Iterable[str
             yield from filter(None, [shown.feed(delta)])
         yield from filter(None, [shown.flush()])
     except BotError:  # what came of it is lost: the refusal is what the first try amounted to
-        parts = []
+        came, parts = bool(parts), []
+    else:
+        came = bool(parts)
     text = clean_markers("".join(parts), n_sources)
     if only_markers(text):
-        yield ("\n\n" if parts else "") + refusal
+        yield ("\n\n" if came else "") + refusal  # after a blank line when text came, as every replacement is
         return refusal
     return text

@@ -36,7 +36,7 @@ class Prompts:
     notes: dict[str, dict[str, str]]  # the bot's own notes ([notes.KIND] in refusals.toml) by language
     translate: str = ""  # translate.txt (retrieval.translate); optional, so older prompt folders still load
     translate_answer: str = ""  # translate_answer.txt (answer.translate_answers); optional likewise
-    answer_again: str = ""  # answer_again.txt (answer.retry_markers_only); optional likewise: answer.txt if absent
+    answer_again: str = ""  # answer_again.txt (answer.retry_markers_only); optional likewise: no second try if absent
 
     @classmethod
     def load(cls, folder: Path) -> "Prompts":
