@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterable, Iterator
 
-from bot.answer.citations import MARKER_RE, MarkerStream, clean_markers
+from bot.answer.citations import MarkerStream, clean_markers
+from bot.answer.claims import plain
 from bot.errors import BotError
 
 _WORD = re.compile(r"\w")
@@ -22,7 +23,7 @@ _WORD = re.compile(r"\w")
 def only_markers(text: str) -> bool:
     """Nothing but source numbers (or nothing at all): "[1] [2] [3]". An answer of numbers ("[1] 6 [2] 6" to a
     "how many" question) says something and is no case for a second try."""
-    return not _WORD.search(MARKER_RE.sub(" ", text))
+    return not _WORD.search(plain(text))
 
 
 def second_try(messages: list[dict], stream: Callable[[list[dict]], Iterable[str]], n_sources: int,
@@ -30,18 +31,16 @@ def second_try(messages: list[dict], stream: Callable[[list[dict]], Iterable[str
     """Stream the second answer after what came ("\\n\\n" first, as a translation follows its original) and
     return its text, or the refusal when it holds only markers too or the LLM fails on the way."""
     yield "\n\n"
-    parts, shown = [], MarkerStream(n_sources)
+    parts, shown, text = [], MarkerStream(n_sources), ""
     try:
         for delta in stream(messages):
             parts.append(delta)
             yield from filter(None, [shown.feed(delta)])
         yield from filter(None, [shown.flush()])
+        text = clean_markers("".join(parts), n_sources)
     except BotError:  # what came of it is lost: the refusal is what the first try amounted to
-        came, parts = bool(parts), []
-    else:
-        came = bool(parts)
-    text = clean_markers("".join(parts), n_sources)
+        pass
     if only_markers(text):
-        yield ("\n\n" if came else "") + refusal  # after a blank line when text came, as every replacement is
+        yield ("\n\n" if parts else "") + refusal  # after a blank line when text came, as every replacement is
         return refusal
     return text
