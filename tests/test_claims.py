@@ -66,6 +66,34 @@ def test_source_sentences_in_other_languages_and_with_a_title_cite_the_claim_bef
         assert [c.citations for c in claims] == [[n]], answer
 
 
+def test_a_short_sentence_pointing_back_without_the_word_source_cites_the_claim_before():
+    """Real 1.5B answers (eval run 2026-12-03: q028, q047 in English, q049 in German; the held-out labels'
+    q008 in Norwegian): "This is stated in [1] and [2]." after an uncited claim. Before, it was checked as a
+    claim of its own (nothing in it to find: unsupported, or "supported" on similarity alone) and the claim
+    it points back to stayed uncited."""
+    for answer, cited in [("Tokayev chose Moscow for his first foreign trip. This is stated in [4] and [5].", [4, 5]),
+                          ("Tokajev ville drøfte handel og investeringer. Det er basert på informasjonen fra [2] og [3].",
+                           [2, 3]),
+                          ("Aliyev und Putin reisten nach Kasachstan. Dies wurde in den Artikeln [1], [2] und [3] "
+                           "verknüpft.", [1, 2, 3])]:
+        claims = split_claims(answer, 5)
+        assert [c.citations for c in claims] == [cited], answer
+    # a short sentence with a marker is a claim of its own where there is nothing uncited before it to point
+    # back to: at the start of an answer, or after a cited claim (its content would go unchecked otherwise)
+    assert [(c.text, c.citations) for c in split_claims("Es war spontan [1].", 3)] == [("Es war spontan [1].", [1])]
+    assert [c.citations for c in split_claims("Putin kam am 8. November [1]. Es war spontan [2].", 3)] == [[1], [2]]
+    # a name makes it a claim: the answer to "which region?" is one word
+    assert [c.citations for c in split_claims("Tokajew nannte zwei Regionen. Donezk [1].", 3)] == [[], [1]]
+
+
+def test_a_full_stop_before_a_lower_case_word_ends_an_abbreviation_not_a_claim():
+    """q064 of the 2026-12-03 run: "... około 106 mln. euro. [1]" was split after "mln.", so "euro." became a
+    claim of its own, was found "supported", and the answer no longer counted as having no supported claim."""
+    claims = split_claims("Tokajew odwiedził Paryż [2]. W 2021 roku wymiana wyniosła około 106 mln. euro. [1]", 3)
+    assert [(c.text, c.citations) for c in claims] == [("Tokajew odwiedził Paryż [2].", [2]),
+                                                       ("W 2021 roku wymiana wyniosła około 106 mln. euro.", [1])]
+
+
 @pytest.mark.parametrize("sentence", [
     "Tokajew wurde wiedergewählt (Quelle [1]).", "Die Quelle [1] nennt Tokajew.",
     "Quelle [2] zufolge trat Nasarbajew zurück.", "Według źródeł [1] i [2] Tokajew wygrał.",

@@ -2,8 +2,8 @@
 
 A claim is a sentence, or a clause where one sentence cites different sources for its parts ("Tokajew traf
 Putin [1] und Macron [2]."). A sentence that only says where the preceding ones come from ("This is stated
-in sources [2] and [3].") is no claim of its own: its markers cite the uncited claims before it. A claim with
-no marker at all is an uncited claim.
+in sources [2] and [3].", "This is stated in [1] and [2].") is no claim of its own: its markers cite the
+uncited claims before it. A claim with no marker at all is an uncited claim.
 """
 from __future__ import annotations
 
@@ -63,6 +63,30 @@ def is_citation_sentence(sent: str) -> bool:
     return not facts.names and not facts.places
 
 
+def _points_back(sent: str) -> bool:
+    """A short marked sentence with nothing checkable, said right after uncited claims ("This is stated in [1]
+    and [2].", "Det er basert på informasjonen fra [2] og [3].", "Dies wurde in den Artikeln [1] und [2]
+    verknüpft."): where the claims before it come from, without the word "source". At most two content words
+    and no number, name or place; a short claim of its own ("Es war spontan [1].") reads the same, and its
+    marker then cites the claim before it as well, which is what a reader takes it to do."""
+    if not MARKER_RE.search(sent) or re.search(r"\d", plain(sent)) or len(_content_words(sent)) > 2:
+        return False
+    facts = extract(plain(sent), ("en",), claim=True, lang=detect_lang(plain(sent)) or "en")
+    return not facts.names and not facts.places
+
+
+def answer_sentences(answer: str) -> list[str]:
+    """The answer's sentences, where a piece that begins in lower case goes on the sentence before it: the
+    full stop ended an abbreviation ("106 mln. euro", "ca. 30", "bzw. die"), not a sentence."""
+    out: list[str] = []
+    for sent in sentences(answer):
+        if out and sent[:1].islower():
+            out[-1] = f"{out[-1]} {sent}"
+        else:
+            out.append(sent)
+    return out
+
+
 def _clauses(sent: str, n_sources: int | None) -> list[Claim]:
     """One claim per marked clause when the clauses cite different sources; otherwise the sentence."""
     runs = list(_RUN_RE.finditer(sent))
@@ -82,10 +106,10 @@ def _clauses(sent: str, n_sources: int | None) -> list[Claim]:
 def split_claims(answer: str, n_sources: int | None = None) -> list[Claim]:
     """The claims of an answer, each with the source numbers that cite it (only 1..n_sources when given)."""
     out: list[Claim] = []
-    for sent in sentences(answer):
+    for sent in answer_sentences(answer):
         if not re.search(r"[^\W\d_]{2,}|\d", plain(sent)) and not MARKER_RE.search(sent):
             continue  # a lone dash or bullet
-        if is_citation_sentence(sent):
+        if is_citation_sentence(sent) or (out and not out[-1].citations and _points_back(sent)):
             cited = numbers(sent, n_sources)
             uncited = []
             for claim in reversed(out):
