@@ -167,6 +167,32 @@ def test_an_answer_of_source_numbers_only_is_asked_for_again(seeded_config, olla
     assert a.claims and a.claims[0].supported is True  # the second answer is checked like any other
 
 
+def test_the_second_request_fits_the_context_window_too(seeded_config, ollama):
+    """answer_again.txt's last line is longer than answer.txt's, and the second request reuses the sources the
+    first was cut to: so the cut is made for the longer of the two. The second run's window leaves exactly the
+    first run's prompt for the prompt: cut for the first request alone, that prompt would fit to the token
+    and the second request would not (it did, before the fix)."""
+    from bot.backends.base import ChatBackend
+
+    def sizes() -> list[int]:
+        return [sum(ChatBackend.count_tokens(None, m["content"]) + 8 for m in r["messages"]) for r in _chats(ollama)]
+
+    def ask_in(window: int) -> Answer:
+        ollama.requests.clear()
+        cfg = seeded_config(llm={"host": ollama.url, "context_window": window, "max_tokens": 256},
+                            context={"mode": "chunks"})
+        return Bot.from_config(cfg).ask(ANSWERABLE)
+
+    ollama.reply = _markers_first
+    a = ask_in(1200)
+    tight = sizes()[0]
+    assert a.trace.first_try and a.trace.dropped_sources > 0 and tight == a.trace.prompt_tokens
+    a = ask_in(tight + 256)
+    first, again = sizes()
+    assert a.trace.first_try and first < again <= tight
+    assert a.answer == "Ermachanow ist Anwalt der Oppositionspartei El Tiregi [1]."
+
+
 def test_source_numbers_only_twice_is_a_refusal(seeded_config, ollama):
     """Markers again on the second try: the user gets the refusal in the question's language (German here,
     prompts/refusals.toml), which is what such an answer amounts to. Where a passage matches the question

@@ -105,7 +105,8 @@ def fit_messages(p: Prompts, question: str, lang: str, sources: list[Source], hi
     """Drop the lowest-ranked sources (then old history, then cut the last source) until the prompt fits.
 
     `budget` is the context window minus the tokens reserved for the answer. Returns messages, the sources
-    kept and the prompt's token count.
+    kept and the prompt's token count. The second try's request (answer_again.txt, a longer last line) is
+    built from the same sources, so it has to fit too.
     """
     sources, history = list(sources), list(history)
     overhead = 8  # per message: role markers of the chat template
@@ -116,7 +117,8 @@ def fit_messages(p: Prompts, question: str, lang: str, sources: list[Source], hi
     while True:
         msgs = build_messages(p, question, lang, sources, history)
         tokens = size(msgs)
-        if tokens <= budget:
+        again = size(build_messages(p, question, lang, sources, history, again=True)) if p.answer_again else 0
+        if max(tokens, again) <= budget:
             return msgs, sources, tokens
         if len(sources) > 1:
             sources.pop()
