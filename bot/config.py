@@ -122,8 +122,8 @@ class AnswerCheck(_Section):
     # nor the question holds is replaced by the refusal, with its note whatever `fallback` says
     # (bot/answer/fallback.py; measured in eval/README.md)
     withhold_unfounded: bool = True
-    # an answer in another language than the question's is translated into it (one more LLM call;
-    # bot/answer/retranslate.py, measured in eval/README.md)
+    # an answer in another language than the question's, or with a clause in a source's, is translated
+    # into it (one more LLM call; bot/answer/retranslate.py, measured in eval/README.md)
     translate_answers: bool = True
     retry_markers_only: bool = True  # "[1] [2] [3]" is asked for again in sentences (bot/answer/again.py)
 

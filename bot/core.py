@@ -152,7 +152,7 @@ class Bot(Documents):
     def _in_language(self, text: str, lang: str, given: list, trace: Trace, timings: dict) -> str | None:
         """The answer in the question's language when the model wrote another (bot/answer/retranslate.py)."""
         got, spent = answer_in_language(text, lang, len(given), self.prompts, self.llm.chat, self.llm.count_tokens,
-                                        self.settings.llm.max_tokens)
+                                        self.settings.llm.max_tokens, [s.lang for s in given if s.lang])
         if spent:  # the call's time is the user's too, whether or not its translation was used
             timings["translate_answer_s"] = trace.timings["translate_answer_s"] = spent
         if not got:

@@ -61,6 +61,55 @@ def test_only_a_wrong_language_counts():
     assert off_language("Tokajew traf Putin in Moskau [1].", "pl") is None  # too short to tell
 
 
+# q040 of the 2026-12-03 run: a Norwegian answer that copies a clause of the German source it cites
+MIXED = ("Kasakhstan har forbudt eksporten av 106 typer høyteknologiske varer til Russland, die im Krieg "
+         "eingesetzt werden können [1].")
+
+
+def test_a_clause_in_a_sources_language_counts_as_another_language():
+    """The answer as a whole reads as Norwegian (answers.language counted it so); its second clause is the
+    German source's, word for word. Only the sources' languages count (a model copies from its sources), and
+    names do not (they are spelt alike in many languages)."""
+    from bot.answer.retranslate import foreign_clause
+    from bot.evaluation.metrics import in_language, mixed_language
+
+    assert in_language(MIXED, "no") is True
+    assert foreign_clause(MIXED, "no", ["de", "pl"]) == "de" and off_language(MIXED, "no", ["de"]) == "de"
+    assert foreign_clause(MIXED, "no", ["pl", "en"]) is None and off_language(MIXED, "no") is None
+    clean = "Kasakhstan har forbudt eksporten av 106 typer høyteknologiske varer til Russland, som kan brukes i krigen [1]."
+    assert foreign_clause(clean, "no", ["de"]) is None
+    # four words besides the names: "und" and "trafen" are too few to tell a language by
+    assert foreign_clause("Tokajev møtte Putin i Moskva, Kassym-Jomart Tokajew und Wladimir Putin trafen.", "no",
+                          ["de"]) is None
+    assert [mixed_language(a, "no", ["de"]) for a in (MIXED, clean, "Tokajew reiste am 28. November nach Moskau "
+                                                                     "und traf dort Putin [1].")] == [True, False, None]
+
+
+def _mixed(body: dict) -> str:
+    """MIXED, citing the source with the German sentence it copies; then the translation."""
+    import re
+
+    prompt = body["messages"][-1]["content"]
+    if "Translate each numbered line fully into Norwegian" in prompt:
+        assert "written partly in German" in prompt
+        return "1. Kasakhstan har forbudt eksporten av 106 typer høyteknologiske varer til Russland som kan brukes i krigen."
+    n = next(int(m) for m, b in re.findall(r"(?ms)^\[(\d+)\](.*?)(?=^\[\d+\]|\Z)", prompt)
+             if "106 Arten" in b)
+    return MIXED.replace("[1]", f"[{n}]")
+
+
+def test_an_answer_in_the_right_language_with_a_clause_copied_from_a_source_is_translated(seeded_config, ollama):
+    from bot import Bot
+
+    ollama.reply = _mixed
+    answer = Bot.from_config(seeded_config(llm={"host": ollama.url})).ask(
+        "Hvor mange typer varer omfatter Kasakhstans forbud mot eksport av høyteknologiske produkter til Russland?")
+    n = answer.trace.translated_from["answer"].split("[")[1][0]
+    assert answer.trace.translated_from["lang"] == "de"
+    assert answer.answer == ("Kasakhstan har forbudt eksporten av 106 typer høyteknologiske varer til Russland som kan "
+                             f"brukes i krigen [{n}].")
+
+
 def _scripted(body: dict) -> str:
     """English, citing the source with "28. November" (retrieval decides its number); then the translation."""
     from tests.test_claims import _cite_the_date

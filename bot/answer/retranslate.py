@@ -2,7 +2,9 @@
 
 Small models drift into their sources' language: about one answer in ten of the 1.5B test model was in
 another language than its question (answers.language 0.899 over 175 questions), most of them English
-questions answered by quoting a German or Norwegian source (eval/README.md). Asked again in the same
+questions answered by quoting a German or Norwegian source (eval/README.md). More are in the right language
+with a clause in a source's ("Tokajew beibehaltet ... näre forsvars- und økonomiske bånd med Moskau"): 10 of
+175, which the whole answer's language does not show; those are translated too. Asked again in the same
 conversation to rewrite its answer, it repeats it word for word; asked to translate it, with nothing else
 in the prompt, it does. So the answer is translated in one more,
 short LLM call (`answer.translate_answers`): its claims as numbered lines without their markers, so that
@@ -14,11 +16,12 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Iterable
 
 from bot.answer.claims import plain, split_claims
 from bot.answer.refusal import is_refusal
 from bot.errors import LLMUnavailable
-from bot.lang import detect_lang, letter_words
+from bot.lang import detect_lang, letter_words, sentences
 
 _LINE = re.compile(r"^\W*(\d{1,2})\s*[.:)\]-]\s*(.+)$")
 _ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+")  # a list item's own number or bullet
@@ -39,12 +42,40 @@ def _line(claim) -> str:
 MIN_WORDS = 6  # fewer, and names outweigh the rest: "Tokajew traf Putin [1]." is read as another language
 
 
-def off_language(text: str, lang: str) -> str | None:
-    """The answer's language when it is not `lang`, by the detector `answers.language` scores with; None
+def off_language(text: str, lang: str, others: Iterable[str] = ()) -> str | None:
+    """The answer's language when it is not `lang`, by the detector `answers.language` scores with, or the
+    language of a clause of it written in one of `others` (the sources' languages: foreign_clause); None
     for an answer of fewer than MIN_WORDS words (markers and numbers left out), too short to act on."""
     text = plain(text)
-    found = detect_lang(text) if len(letter_words(text)) >= MIN_WORDS else None
-    return found if found and found != lang else None
+    if len(letter_words(text)) < MIN_WORDS:
+        return None
+    found = detect_lang(text)
+    if found and found != lang:
+        return found
+    return foreign_clause(text, lang, others) if found else None
+
+
+CLAUSE_WORDS = 4  # words of a clause, names left out, for its language to count (fewer: the detector guesses)
+_CLAUSE_CUT = re.compile(r"[,;:()«»“”„\"]|\s[-–]\s")
+
+
+def foreign_clause(text: str, lang: str, others: Iterable[str]) -> str | None:
+    """The language of the first clause of the text (cut at punctuation and quotes; CLAUSE_WORDS words or more
+    besides names) that the detector reads as one of `others`, or None. Only the sources' languages count, as
+    a model copies from its sources: over 514 three-sentence pieces of XQuAD's paragraphs (4 languages) and
+    34 of the seeds, this found a clause in another of their collection's languages in 2, both really
+    foreign (a German song title in Spanish text, an English title in German)."""
+    from bot.answer.names import is_name
+
+    others = set(others) - {lang}
+    if not others:
+        return None
+    for sent in sentences(plain(text)):
+        for part in _CLAUSE_CUT.split(sent):
+            words = [w for w in letter_words(part) if not (w[:1].isupper() and is_name(w, lang))]
+            if len(words) >= CLAUSE_WORDS and (found := detect_lang(" ".join(words))) in others:
+                return found
+    return None
 
 
 def translation_request(template: str, text: str, n_sources: int, language: str,
@@ -93,10 +124,12 @@ def rebuild(reply: str, claims: list) -> str | None:
 
 
 def in_language(text: str, lang: str, n_sources: int, template: str, language: str, refusal: str,
-                refusals: list[str], chat, name=lambda code: code) -> tuple[str, str] | None:
+                refusals: list[str], chat, name=lambda code: code, others: Iterable[str] = ()) -> tuple[str, str] | None:
     """(the answer in the question's language, the language it came in), or None when it already is in it,
-    cannot be told, or the translation fails or is in yet another language. `chat` is the backend's."""
-    found = off_language(text, lang)
+    cannot be told, or the translation fails or is in yet another language or still holds a clause in one of
+    `others` (the sources' languages). `chat` is the backend's."""
+    others = tuple(others)
+    found = off_language(text, lang, others)
     if not found:
         return None
     if is_refusal(text, refusals):
@@ -107,13 +140,13 @@ def in_language(text: str, lang: str, n_sources: int, template: str, language: s
     if not claims:
         return None
     fixed = rebuild(chat([{"role": "user", "content": prompt}]), claims)
-    if not fixed or off_language(fixed, lang):
+    if not fixed or off_language(fixed, lang, others):
         return None
     return fixed, found
 
 
 def answer_in_language(text: str, lang: str, n_sources: int, prompts, chat, count_tokens,
-                       max_tokens: int) -> tuple[tuple[str, str] | None, float]:
+                       max_tokens: int, others: Iterable[str] = ()) -> tuple[tuple[str, str] | None, float]:
     """in_language with the prompt files (`prompts`, answer/prompt.py's Prompts), and the seconds spent in
     the LLM call (0 when none was made). Not for an answer near `max_tokens`: its translation, which may
     need more tokens, would be cut short and thrown away after the user had waited for it. An LLM gone
@@ -131,7 +164,8 @@ def answer_in_language(text: str, lang: str, n_sources: int, prompts, chat, coun
         return None, 0.0
     try:
         got = in_language(text, lang, n_sources, prompts.translate_answer, prompts.language_name(lang),
-                          prompts.refusal(lang), list(prompts.refusals.values()), timed, prompts.language_name)
+                          prompts.refusal(lang), list(prompts.refusals.values()), timed, prompts.language_name,
+                          others)
     except LLMUnavailable:
         got = None
     return got, spent[0]

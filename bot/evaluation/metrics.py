@@ -21,6 +21,7 @@ MEAN_SCORES = {
     "answers.refusal_accuracy": "refusal_correct",
     "answers.language": "in_language",
     "answers.language_as_generated": "in_language_generated",
+    "answers.mixed_language": "mixed_language",
     "refusals.false_rate": "false_refusal",
     "refusals.hallucination_rate": "hallucinated",
     "refusals.unwarned_rate": "unwarned",
@@ -49,7 +50,8 @@ NEUTRAL_SCORES = frozenset({"answers.withheld"})
 
 def lower_is_better(name: str) -> bool:
     return name.startswith(("latency.", "refusals.")) or name in ("citations.uncited_answers",
-                                                                   "citations.uncited_claims")
+                                                                   "citations.uncited_claims",
+                                                                   "answers.mixed_language")
 
 
 def in_language(answer: str, lang: str) -> bool | None:
@@ -58,6 +60,17 @@ def in_language(answer: str, lang: str) -> bool | None:
 
     found = detect_lang(strip_markers(answer))
     return None if found is None else found == lang
+
+
+def mixed_language(answer: str, lang: str, others: Iterable[str]) -> bool | None:
+    """Whether an answer in `lang` holds a clause in another language of its sources (`others`): "Tokajew
+    beibehaltet ... näre forsvars- und økonomiske bånd", which in_language counts as German. None when the
+    answer as a whole is not in `lang` or too short to tell (in_language scores those)."""
+    from bot.answer.retranslate import foreign_clause
+
+    if not in_language(answer, lang):
+        return None
+    return foreign_clause(strip_markers(answer), lang, others) is not None
 
 
 def contains_quote(text: str, quote: str) -> bool:

@@ -61,6 +61,8 @@ def score_item(bot, item: QAItem, retrieval_only: bool, judge: Judge | None, ref
                   "in_language": metrics.in_language(text, item.lang) if generated else None,
                   "in_language_generated": metrics.in_language(as_generated or withheld or text, item.lang)
                   if generated else None,
+                  "mixed_language": metrics.mixed_language(text, item.lang, [x.lang for x in answer.sources])
+                  if generated else None,
                   "false_refusal": refused if generated and item.answerable else None,
                   "hallucinated": (not refused) if generated and not item.answerable else None,
                   # what the model wrote, before answer.withhold_unfounded replaced a made-up answer
