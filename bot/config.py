@@ -118,10 +118,10 @@ class AnswerCheck(_Section):
     fallback_min_score: float = 4.1  # a refusal gets it when the best passage's fused score is at least this
     fallback_min_similarity: float = Field(0.70, ge=-1.0, le=1.0)  # and its closest sentence is this close
     fallback_sentences: int = Field(2, ge=1, le=10)  # sentences the note quotes
-    # an answer none of whose claims is supported and that gives a number or date that neither a source given
-    # nor the question holds is replaced by the refusal, with its note whatever `fallback` says
-    # (bot/answer/fallback.py; measured in eval/README.md)
+    # the refusal, with its note whatever `fallback` says, replaces an answer none of whose claims is supported
+    # that gives a number or date no source given nor the question holds (bot/answer/fallback.py, eval/README.md)
     withhold_unfounded: bool = True
+    withhold_unanswered: bool = True  # and one giving no time or number to "when?", "how many?" (answer/asks.py)
     # an answer in another language than the question's, or with a clause in a source's, is translated
     # into it (one more LLM call; bot/answer/retranslate.py, measured in eval/README.md)
     translate_answers: bool = True

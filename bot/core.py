@@ -239,9 +239,9 @@ class Bot(Documents):
         note = None if mode == "passages" or cut_short else fallback_note(
             self.settings.answer, text, claims, trace.standalone_question, lang, retrieved, given,
             list(self.prompts.refusals.values()), lambda: Vectors(self._embedder(), self._centering, self._index),
-            {kind: self.prompts.note(kind, lang) for kind in ("refused", "unsupported", "withheld")})
+            {kind: self.prompts.note(kind, lang) for kind in ("refused", "unsupported", "withheld", "unanswered")})
         trace.timings["fallback_s"] = time.perf_counter() - t3
-        if note and note.kind == "withheld":  # made up: the refusal in its place, the model's text in the trace
+        if note and note.kind in ("withheld", "unanswered"):  # the refusal in its place, the model's text in the trace
             trace.withheld = {"answer": text, "claims": [c.to_json() for c in claims]}
             text, claims = self.prompts.refusal(lang), []
             yield "\n\n" + text

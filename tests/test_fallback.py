@@ -3,6 +3,8 @@ very high score gets the sources' closest sentences, a refusal on an unanswerabl
 answer whose claims the sources do not support gets a warning and the same sentences."""
 from __future__ import annotations
 
+import pytest
+
 from bot import Bot
 from bot.answer.fallback import REFUSAL_HEAD, UNSUPPORTED_WARNING
 from bot.answer.prompt import Prompts, prompts_dir
@@ -316,3 +318,37 @@ def test_a_second_try_that_fails_midway_ends_in_the_refusal_after_a_blank_line()
         except StopIteration as stop:
             assert stop.value == "Keine Antwort."
         assert "".join(out) == shown
+
+
+# q065 of eval/qa.jsonl (unanswerable: no seed says how long the meeting lasted) and the 1.5B model's answer to it
+HOW_LONG = "Hvor lenge varte møtet mellom Tokajev og Putin i Moskva etter gjenvalget?"
+NO_DURATION = "Tokajev og Putin møtte hverandre i Moskva etter gjenvalget [1]."
+
+
+def test_an_answer_without_the_time_or_number_asked_for_is_withdrawn(seeded_config, ollama):
+    """Asked how long, the model said that they met: true, cited, and no answer. The Norwegian refusal takes its
+    place, with the Norwegian note and the sources' closest sentences; the model's text stays in the trace. With
+    the switch off the answer stays as it came."""
+    from bot.answer.fallback import UNANSWERED_WARNING
+
+    ollama.reply = NO_DURATION
+    a = ask(seeded_config, ollama, HOW_LONG)
+    assert a.answer == "Kildene sier ikke noe om dette." and a.claims == []
+    assert a.trace.withheld["answer"] == NO_DURATION
+    assert a.fallback.kind == "unanswered" and a.fallback.head.startswith("Merk: Modellens svar oppga ingen tid")
+    assert a.fallback.quotes and a.warning == UNANSWERED_WARNING
+    assert ask(seeded_config, ollama, HOW_LONG, withhold_unanswered=False).answer == NO_DURATION
+
+
+@pytest.mark.parametrize("question, reply", [
+    # a weekday, a relative time (CLDR's "last week"), a number word: each gives what is asked
+    ("Når reiste Tokajev til Moskva etter gjenvalget?", "Tokajev reiste til Moskva mandag [1]."),
+    ("When did Tokayev travel to Moscow after his re-election?", "Tokayev travelled to Moscow last week [1]."),
+    ("Wie viele Staatsbesuche standen für Tokajew an?", "Tokajew standen zwei Staatsbesuche an [1]."),
+    # not a question of time or amount: a sentence with no number answers it
+    ("Mit wem sprach Tokajew in Moskau?", "Tokajew sprach in Moskau mit Putin [1]."),
+])
+def test_an_answer_that_gives_what_is_asked_is_not_withdrawn(seeded_config, ollama, question, reply):
+    ollama.reply = reply
+    a = ask(seeded_config, ollama, question)
+    assert a.answer == reply and (a.fallback is None or a.fallback.kind != "unanswered")

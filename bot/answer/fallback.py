@@ -7,7 +7,10 @@ Three cases, looked at after the answer is generated and its claims checked:
   (`answer.withhold_unfounded`): the answer is made up, so the bot refuses in its place, and the note names
   what was invented and shows the sources' closest sentences (the model's text stays in the trace);
 - none of the checked claims is supported otherwise: the warning says so, and the same note shows the
-  sources' closest sentences beside the answer (a checker's miss there costs a right answer: eval/README.md).
+  sources' closest sentences beside the answer (a checker's miss there costs a right answer: eval/README.md);
+- the question asks when, how long or how many and the answer gives no time, date or number
+  (`answer.withhold_unanswered`, bot/answer/asks.py): it does not answer, supported or not, so the refusal
+  takes its place with the same note.
 The note is the bot's, not the model's: it travels as Answer.fallback (quoted sentences in the sources' words,
 each cited [n]), apart from `answer`, so what the eval scores is the model's text (or, withheld, the refusal
 that the user saw in its place). "Very high" is two figures measured on eval/qa.jsonl
@@ -19,6 +22,7 @@ from __future__ import annotations
 import re
 
 from bot.answer.again import only_markers
+from bot.answer.asks import asks_for_time_or_amount, gives_time_or_amount
 from bot.answer.claims import all_unsupported
 from bot.answer.refusal import is_refusal
 from bot.types import Citation, Fallback, Source
@@ -31,6 +35,9 @@ UNSUPPORTED_WARNING = ("none of the answer's claims is supported by the sources 
 WITHHELD_HEAD = ("Note: the model's answer gave {facts}, which none of the sources holds, so it was withdrawn. "
                  "The sources' sentences closest to the question:")
 WITHHELD_WARNING = "the model's answer was withdrawn: it gave {facts}, which none of the sources holds"
+UNANSWERED_HEAD = ("Note: the model's answer gave no time, date or number, which the question asks for, so it was "
+                   "withdrawn. The sources' sentences closest to the question:")
+UNANSWERED_WARNING = "the model's answer was withdrawn: it gave no time, date or number, which the question asks for"
 UNCITED_WARNING = "the answer cites no source, so none of its claims could be checked against the sources"
 EMPTY_WARNING = "the model's answer is source numbers only: it is no answer"
 NEAR = 0.03  # a further sentence is quoted only this close to the best one: the next is mostly off the question
@@ -73,18 +80,25 @@ def fallback_note(cfg, text: str, claims, question: str, lang: str, retrieved: l
                   refusals, vectors, heads: dict[str, str | None] | None = None) -> Fallback | None:
     """The note for a generated answer, or None. cfg is Settings.answer; refusals the configured refusal
     phrases (prompts/refusals.toml); `vectors` makes the Vectors, only when a note may be needed; `heads`
-    the note's first line by kind ("refused", "unsupported", "withheld") in the question's language (English if
-    None)."""
+    the note's first line by kind ("refused", "unsupported", "withheld", "unanswered") in the question's
+    language (English if None)."""
     if not given:
         return None
     # an answer of source numbers only ("[1] [2] [3]", 2 of 27 unanswerable questions with the 1.5B model) says
     # no more than a refusal: the same note, if a passage matches the question that closely. One of numbers
     # ("[1] 1 [2] 1" to "how many journalists", q208) is an answer, and withheld if they are made up.
     refused = is_refusal(text, refusals) or only_markers(text)
-    if not refused and not all_unsupported(claims):
+    langs = tuple(dict.fromkeys([lang, *(s.lang for s in given if s.lang)]))
+    off = (not refused and cfg.withhold_unanswered and asks_for_time_or_amount(question)
+           and not gives_time_or_amount(text, lang, langs))
+    if not refused and not off and not all_unsupported(claims):
         return None
     score = max((s.score for s in retrieved), default=float("-inf"))
     heads = heads or {}
+    if off:
+        quotes = closest_sentences(question, lang, given, vectors(), cfg.fallback_sentences)
+        return Fallback("unanswered", heads.get("unanswered") or UNANSWERED_HEAD, _cites(quotes, given), score,
+                        quotes[0][0] if quotes else 0.0, UNANSWERED_WARNING)
     made_up = [] if refused or not cfg.withhold_unfounded else unfounded(claims)
     # withholding has its own switch: an answer taken away always says why, answer.fallback or not
     if not made_up and (not cfg.fallback or refused and score < cfg.fallback_min_score):
