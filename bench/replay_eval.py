@@ -122,7 +122,8 @@ def _model(gguf: str | None, llm_cfg: dict):
         return lambda messages: ""
     from llama_cpp import Llama
 
-    model = Llama(model_path=gguf, n_ctx=llm_cfg["context_window"], verbose=False)
+    # seed 0, as the llamacpp backend's: the same replay samples the same second tries and translations
+    model = Llama(model_path=gguf, n_ctx=llm_cfg["context_window"], seed=0, verbose=False)
     return lambda messages: model.create_chat_completion(
         messages=messages, temperature=llm_cfg["temperature"], max_tokens=llm_cfg["max_tokens"])[
         "choices"][0]["message"]["content"]
