@@ -121,7 +121,7 @@ class AnswerCheck(_Section):
     # the refusal, with its note whatever `fallback` says, replaces an answer none of whose claims is supported
     # that gives a number or date no source given nor the question holds (bot/answer/fallback.py, eval/README.md)
     withhold_unfounded: bool = True
-    withhold_unanswered: bool = True  # and one giving no time or number to "when?", "how many?" (answer/asks.py)
+    withhold_unanswered: bool = True  # and one giving no time or number to "how long?", "how many?" (asks.py)
     # an answer in another language than the question's, or with a clause in a source's, is translated
     # into it (one more LLM call; bot/answer/retranslate.py, measured in eval/README.md)
     translate_answers: bool = True

@@ -192,8 +192,9 @@ class Bot(Documents):
             cfg = self.settings.llm
             pool = given_sources(self.settings.context, trace.standalone_question, lang, retrieved,
                                  lambda: Vectors(self._embedder(), self._centering, self._index))
-            msgs, given, tokens = fit_messages(self.prompts, question, lang, pool, history[-6:],
-                                               self.llm.count_tokens, cfg.context_window - cfg.max_tokens)
+            budget = cfg.context_window - cfg.max_tokens  # the second try's request must fit too, if made
+            msgs, given, tokens = fit_messages(self.prompts, question, lang, pool, history[-6:], self.llm.count_tokens,
+                                               budget, self.settings.answer.retry_markers_only)
             trace.prompt, trace.sources_given, trace.prompt_tokens = msgs, given, tokens
             trace.dropped_sources = len(retrieved) - len(given)
             shown = MarkerStream(len(given))  # markers to no source are not shown while streaming either

@@ -101,8 +101,9 @@ class Fallback:
     """The bot's note beside a generated answer that failed (bot/answer/fallback.py): the sources' own sentences
     closest to the question, each cited, so the user can judge; never mixed into the model's text."""
 
-    # refused despite a very high score / no claim supported / answer withheld: it gave facts no source holds
-    kind: Literal["refusal", "unsupported", "withheld"]
+    # refused despite a very high score / no claim supported / answer withheld: it gave facts no source holds /
+    # answer withheld: it gave no time or number where the question asks for one
+    kind: Literal["refusal", "unsupported", "withheld", "unanswered"]
     head: str  # what the note says first
     quotes: list[Citation]  # the sentences shown, best first, each citing its source [n]
     score: float  # the best retrieved passage's fused retrieval score

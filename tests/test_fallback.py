@@ -341,9 +341,9 @@ def test_an_answer_without_the_time_or_number_asked_for_is_withdrawn(seeded_conf
 
 
 @pytest.mark.parametrize("question, reply", [
-    # a weekday, a relative time (CLDR's "last week"), a number word: each gives what is asked
-    ("Når reiste Tokajev til Moskva etter gjenvalget?", "Tokajev reiste til Moskva mandag [1]."),
-    ("When did Tokayev travel to Moscow after his re-election?", "Tokayev travelled to Moscow last week [1]."),
+    # a weekday, a unit of time (CLDR's "{0} weeks"), a number word: each gives what is asked
+    ("Hvilken dag reiste Tokajev til Moskva etter gjenvalget?", "Tokajev reiste til Moskva mandag [1]."),
+    ("How long before his trip to Moscow had Tokayev been re-elected?", "Tokayev was re-elected the week before [1]."),
     ("Wie viele Staatsbesuche standen für Tokajew an?", "Tokajew standen zwei Staatsbesuche an [1]."),
     # not a question of time or amount: a sentence with no number answers it
     ("Mit wem sprach Tokajew in Moskau?", "Tokajew sprach in Moskau mit Putin [1]."),

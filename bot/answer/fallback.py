@@ -1,6 +1,6 @@
 """A fallback that never misleads (issue 14): a note with the sources' own sentences where an answer fails.
 
-Three cases, looked at after the answer is generated and its claims checked:
+Four cases, looked at after the answer is generated and its claims checked:
 - the model refused ("The sources don't say.") although the best passage scored very high: the refusal stays,
   and a note adds the sentences of the sources closest to the question, so the user can judge;
 - none of the checked claims is supported and they give a number or date that no source given holds
@@ -8,7 +8,7 @@ Three cases, looked at after the answer is generated and its claims checked:
   what was invented and shows the sources' closest sentences (the model's text stays in the trace);
 - none of the checked claims is supported otherwise: the warning says so, and the same note shows the
   sources' closest sentences beside the answer (a checker's miss there costs a right answer: eval/README.md);
-- the question asks when, how long or how many and the answer gives no time, date or number
+- the question asks how long, how many or in what year and the answer gives no time, date or number
   (`answer.withhold_unanswered`, bot/answer/asks.py): it does not answer, supported or not, so the refusal
   takes its place with the same note.
 The note is the bot's, not the model's: it travels as Answer.fallback (quoted sentences in the sources' words,
@@ -88,9 +88,9 @@ def fallback_note(cfg, text: str, claims, question: str, lang: str, retrieved: l
     # no more than a refusal: the same note, if a passage matches the question that closely. One of numbers
     # ("[1] 1 [2] 1" to "how many journalists", q208) is an answer, and withheld if they are made up.
     refused = is_refusal(text, refusals) or only_markers(text)
-    langs = tuple(dict.fromkeys([lang, *(s.lang for s in given if s.lang)]))
-    off = (not refused and cfg.withhold_unanswered and asks_for_time_or_amount(question)
-           and not gives_time_or_amount(text, lang, langs))
+    # with the claim check off nothing is withdrawn: the user asked for answers as they come
+    off = (not refused and cfg.check_claims and cfg.withhold_unanswered and asks_for_time_or_amount(question)
+           and not gives_time_or_amount(text, tuple(dict.fromkeys([lang, *(s.lang for s in given if s.lang)]))))
     if not refused and not off and not all_unsupported(claims):
         return None
     score = max((s.score for s in retrieved), default=float("-inf"))

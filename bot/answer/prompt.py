@@ -101,12 +101,12 @@ def build_messages(p: Prompts, question: str, lang: str, sources: list[Source], 
 
 
 def fit_messages(p: Prompts, question: str, lang: str, sources: list[Source], history: list[dict],
-                 count: Callable[[str], int], budget: int) -> tuple[list[dict], list[Source], int]:
+                 count: Callable[[str], int], budget: int, again: bool = False) -> tuple[list[dict], list[Source], int]:
     """Drop the lowest-ranked sources (then old history, then cut the last source) until the prompt fits.
 
     `budget` is the context window minus the tokens reserved for the answer. Returns messages, the sources
-    kept and the prompt's token count. The second try's request (answer_again.txt, a longer last line) is
-    built from the same sources, so it has to fit too.
+    kept and the prompt's token count. With `again` (answer.retry_markers_only), the second try's request
+    (answer_again.txt, a longer last line) is built from the same sources, so it has to fit too.
     """
     sources, history = list(sources), list(history)
     overhead = 8  # per message: role markers of the chat template
@@ -117,8 +117,9 @@ def fit_messages(p: Prompts, question: str, lang: str, sources: list[Source], hi
     while True:
         msgs = build_messages(p, question, lang, sources, history)
         tokens = size(msgs)
-        again = size(build_messages(p, question, lang, sources, history, again=True)) if p.answer_again else 0
-        if max(tokens, again) <= budget:
+        longest = max(tokens, size(build_messages(p, question, lang, sources, history, again=True))
+                      if again and p.answer_again else 0)
+        if longest <= budget:
             return msgs, sources, tokens
         if len(sources) > 1:
             sources.pop()
@@ -126,7 +127,7 @@ def fit_messages(p: Prompts, question: str, lang: str, sources: list[Source], hi
             history = history[2:]
         elif sources and len(sources[0].text) > 200:
             s = sources[0]
-            keep = max(200, int(len(s.text) * budget / tokens) - 100)
+            keep = max(200, int(len(s.text) * budget / longest) - 100)
             sources[0] = Source(**{**s.__dict__, "text": s.text[:keep]})
         else:
             raise BotError(f"the question does not fit the model's context window ({budget} tokens for the "

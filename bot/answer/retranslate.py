@@ -3,8 +3,9 @@
 Small models drift into their sources' language: about one answer in ten of the 1.5B test model was in
 another language than its question (answers.language 0.899 over 175 questions), most of them English
 questions answered by quoting a German or Norwegian source (eval/README.md). More are in the right language
-with a clause in a source's ("Tokajew beibehaltet ... näre forsvars- und økonomiske bånd med Moskau"): 10 of
-175, which the whole answer's language does not show; those are translated too. Asked again in the same
+with a clause in a source's ("Die kasachische Nachrichtenagentur TASS melderet, dass ... tür til Moskva mandag
+for å møte Russlands president"): 11 of the 168 in the question's language, which the whole answer's
+language does not show; those are translated too. Asked again in the same
 conversation to rewrite its answer, it repeats it word for word; asked to translate it, with nothing else
 in the prompt, it does. So the answer is translated in one more,
 short LLM call (`answer.translate_answers`): its claims as numbered lines without their markers, so that

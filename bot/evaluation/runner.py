@@ -100,7 +100,7 @@ def score_item(bot, item: QAItem, retrieval_only: bool, judge: Judge | None, ref
         "answer": answer.answer if answer else None, "mode": answer.mode if answer else "retrieval-only",
         # the model's own text when answer.translate_answers put it into the question's language
         "answer_as_generated": as_generated if answer else None,
-        "answer_withheld": withheld if answer else None,  # answer.withhold_unfounded: the text the refusal replaced
+        "answer_withheld": withheld if answer else None,  # answer.withhold_*: the text the refusal replaced
         "answer_first_try": answer.trace.first_try if answer else None,  # answer.retry_markers_only: markers only
         "warning": answer.warning if answer else None,
         "fallback": answer.fallback.kind if answer and answer.fallback else None,
