@@ -209,7 +209,10 @@ def test_judge_scores_through_ollama(seeded_config, tmp_path):
     with OllamaStandin(models=("gemma3:4b", "judge-model"), reply=reply) as server:
         cfg = seeded_config(llm={"host": server.url}, eval={"judge_model": "judge-model"})
         out = tmp_path / "runs"
-        res = run_cli("eval", "--qa", str(write_qa(tmp_path, GOOD, NONE)), "--out", str(out), config=cfg)
+        # an unanswerable question that asks for no number: "Tokajew traf Putin" is then an answer, not one
+        # withdrawn for giving no number (answer.withhold_unanswered)
+        wife = {**NONE, "question": "Wie heißt die Frau von Tokajew?"}
+        res = run_cli("eval", "--qa", str(write_qa(tmp_path, GOOD, wife)), "--out", str(out), config=cfg)
         judged = [b["messages"][-1]["content"] for b in server.bodies("/api/chat") if b["model"] == "judge-model"]
     assert res.returncode == 0, res.stderr[-2000:]
     summary, rows, report = read_run(only_run(out))
