@@ -24,7 +24,7 @@ _SOURCE_WORDS = {fold(w) for w in ("source Quelle źródło źródeł źródła 
 # informasjonen fra [2] og [3].", "Dies wurde in den Artikeln [1] und [2] verknüpft.": 5 answers of the
 # 1.5B model's 175), whole (folded to five letters, "stated" would be "state"): en, de, no, pl, es, fr, ru.
 _POINTER_WORDS = {unidecode(w) for w in (
-    "stated mentioned based article articles text texts information found seen shown steht erwähnt genannt "
+    "stated mentioned based article articles text texts information steht erwähnt genannt "
     "basiert beruht Artikel Artikeln Text Texten Information Informationen angegeben verknüpft beschrieben står "
     "nevnt nevnes basert artikkel artikkelen artiklene tekst teksten informasjon informasjonen oppgitt beskrevet "
     "podane podano wspomniane wspomniano oparte artykuł artykule artykułach artykuły tekście informacja "
