@@ -79,7 +79,7 @@ def number_words(lang: str) -> dict[str, int]:
             word = _norm(num2words(n, lang=lang))
         except (NotImplementedError, KeyError, ValueError, TypeError, OverflowError):
             return out
-        if word.isalpha():
+        if word.replace("'", "").isalpha():  # Russian "пять" is "piat'" (unidecode keeps the soft sign)
             out.setdefault(word, n)
     return out
 
