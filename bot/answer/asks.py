@@ -4,10 +4,11 @@ Asked "how long did the meeting last?" about sources that do not say, the 1.5B t
 Putin møtte hverandre i Moskva etter gjenvalget" (q065), true and cited, but no answer: the claim check finds
 nothing wrong with it. A question that asks how long, how many, how old, what year or which day is answered
 only by an answer that holds a number, a date, a month, a weekday or a year (bot/answer/facts.py, number
-words included, declined ones too), or a word of time: CLDR's names of units of time and its relative ones (heute, last week, w
-tych dniach, i fjor), via Babel, in the languages of the answer and its sources. "When?" is left out: "after
-his re-election" answers it with no word of time. Over XQuAD's 200 development questions that ask so, 9 gold
-answers have none of these ("hundreds", "много раз", "None"): such a right answer would be withdrawn.
+words included, declined ones too), or a word of time: CLDR's names of units of time and its relative ones
+(heute, last week, w tych dniach, i fjor), via Babel, in the languages of the answer and its sources.
+"When?" is left out: "after his re-election" answers it with no word of time. Over XQuAD's 200 development
+questions that ask so, 9 gold answers have none of these ("hundreds", "много раз", "None"): such a right
+answer would be withdrawn.
 """
 from __future__ import annotations
 
@@ -85,10 +86,10 @@ def _is_number_word(word: str, lang: str) -> bool:
     """A number word of the language from 2 up, declined as well (четырьмя of четыре, dwie of dwa, Zweidrittel-
     of zwei): one of four letters or more by those four, one of three by two and a word of four at most; one
     of two letters only as it is (Norwegian "ti" is no "til")."""
-    for nw in number_words(lang):
-        if number_words(lang)[nw] < 2:
+    for nw, n in number_words(lang).items():
+        if n < 2:
             continue
-        nw = nw.replace("'", "")
+        nw = nw.replace("'", "")  # as letter_words reads the answer: piat' is piat
         if word == nw or (len(nw) >= 4 and word.startswith(nw[:4])) or (
                 len(nw) == 3 and word[:2] == nw[:2] and len(word) <= 4):
             return True
@@ -103,7 +104,7 @@ def gives_time_or_amount(answer: str, langs: tuple[str, ...]) -> bool:
     f = extract(text, langs, claim=True, lang=langs[0] if langs else None)
     if f.numbers or f.dates or f.months or f.weekdays or f.years:
         return True
-    words = [w.replace("'", "") for w in letter_words(unidecode(text.lower()))]
+    words = letter_words(unidecode(text.lower()))
     if langs and any(_is_number_word(w, langs[0]) for w in words):
         return True
     joined = f" {' '.join(words)} "
