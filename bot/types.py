@@ -135,7 +135,8 @@ class Trace:
     translations: dict[str, str] = field(default_factory=dict)  # retrieval.translate: {lang: the question in it}
     # answer.translate_answers: {"lang": the language the answer came in, "answer": it as generated}
     translated_from: dict[str, str] | None = None
-    # answer.withhold_unfounded: {"answer": the model's text the refusal replaced, "claims": its checked claims}
+    # answer.withhold_unfounded / withhold_unanswered: {"answer": the model's text the refusal replaced,
+    # "claims": its checked claims}
     withheld: dict | None = None
     # answer.retry_markers_only: the first answer, of source numbers only, that a second try replaced
     first_try: str | None = None

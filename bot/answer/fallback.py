@@ -95,15 +95,14 @@ def fallback_note(cfg, text: str, claims, question: str, lang: str, retrieved: l
         return None
     score = max((s.score for s in retrieved), default=float("-inf"))
     heads = heads or {}
-    if off:
-        quotes = closest_sentences(question, lang, given, vectors(), cfg.fallback_sentences)
-        return Fallback("unanswered", heads.get("unanswered") or UNANSWERED_HEAD, _cites(quotes, given), score,
-                        quotes[0][0] if quotes else 0.0, UNANSWERED_WARNING)
-    made_up = [] if refused or not cfg.withhold_unfounded else unfounded(claims)
+    made_up = [] if refused or off or not cfg.withhold_unfounded else unfounded(claims)
     # withholding has its own switch: an answer taken away always says why, answer.fallback or not
-    if not made_up and (not cfg.fallback or refused and score < cfg.fallback_min_score):
+    if not (made_up or off) and (not cfg.fallback or refused and score < cfg.fallback_min_score):
         return None
     quotes = closest_sentences(question, lang, given, vectors(), cfg.fallback_sentences)
+    if off:
+        return Fallback("unanswered", heads.get("unanswered") or UNANSWERED_HEAD, _cites(quotes, given), score,
+                        quotes[0][0] if quotes else 0.0, UNANSWERED_WARNING)
     if made_up:
         facts = ", ".join(made_up)
         return Fallback("withheld", (heads.get("withheld") or WITHHELD_HEAD).replace("{facts}", facts),
