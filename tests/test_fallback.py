@@ -108,12 +108,16 @@ def test_cli_prints_the_note_after_the_answer(seeded_config, ollama):
 
 
 def test_the_note_speaks_the_question_language_else_english(tmp_path):
-    """The shipped prompts have the notes in en, de, pl and no; Spanish gets English. A prompts folder from
+    """The shipped prompts have the notes in the languages they have refusals in (en, de, pl, no, fr, es, ru);
+    Italian, which the prompts name but give no refusal, gets English. A prompts folder from
     before the notes existed (no [notes] table) still loads, and every note is then English."""
     p = Prompts.load(prompts_dir())
     assert p.note("refused", "de").startswith(NOTE_DE) and p.note("refused", "en") == REFUSAL_HEAD
     assert p.note("unsupported", "pl").startswith("Uwaga: źródła nie potwierdzają")
-    assert p.note("refused", "es") == REFUSAL_HEAD
+    assert p.note("withheld", "es").startswith("Nota: la respuesta del modelo daba {facts}")
+    assert p.note("refused", "it") == REFUSAL_HEAD
+    kinds = ("refused", "unsupported", "withheld", "unanswered")  # every refusal language has its own notes
+    assert all(p.note(k, lang) != p.note(k, "en") for k in kinds for lang in p.refusals if lang != "en")
     assert "notes" not in p.refusals and all(isinstance(v, str) for v in p.refusals.values())
     old = tmp_path / "prompts"
     old.mkdir()

@@ -44,7 +44,7 @@ class LlamaCppBackend(ChatBackend):
             max_new_tokens=cfg.max_tokens,
             context_window=cfg.context_window,
             model_kwargs={**model_kwargs, "seed": 0},
-            generate_kwargs={},
+            generate_kwargs={"repeat_penalty": cfg.repeat_penalty},
             verbose=False,
         )
         template = llm._model.metadata.get("tokenizer.chat_template")

@@ -18,7 +18,7 @@ class OllamaBackend(ChatBackend):
             temperature=cfg.temperature,
             context_window=cfg.context_window,  # sent as options.num_ctx: Ollama's default would truncate
             request_timeout=cfg.request_timeout,
-            additional_kwargs={"num_predict": cfg.max_tokens},
+            additional_kwargs={"num_predict": cfg.max_tokens, "repeat_penalty": cfg.repeat_penalty},
         )
 
     @property
