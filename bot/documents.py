@@ -73,6 +73,7 @@ class Documents:
         """Delete a collection: its vectors and its uploaded files (never the configured corpus folders)."""
         import shutil
 
+        from bot.backends.chroma import writing
         from bot.retrieval.store import drop_index
 
         if name not in self.collections():
@@ -81,7 +82,7 @@ class Documents:
         if target is self:
             raise BotError(f"collection {name!r} is the one in use: drop it from another, or rebuild it with "
                            "`bot ingest --rebuild`")
-        with target._lock:
+        with target._lock, writing(target.settings):
             drop_index(target._client, target.collection)
             target._index = target._retriever = None
             shutil.rmtree(target.settings.uploads_path, ignore_errors=True)
@@ -92,10 +93,11 @@ class Documents:
                verbose: bool = False):
         """Index the configured corpus folders (or `paths`); returns an IngestSummary."""
         from bot.backends import chroma_client, vector_store
+        from bot.backends.chroma import writing
         from bot.ingest.pipeline import ingest
         from bot.retrieval.store import drop_index
 
-        with self._lock:
+        with self._lock, writing(self.settings):
             if rebuild:
                 self._client = self._client or chroma_client(self.settings)
                 drop_index(self._client, self.settings.store.collection)
@@ -108,9 +110,12 @@ class Documents:
 
     def upload(self, filename: str, data: bytes, progress: bool = False):
         """Keep an uploaded file in this collection and index it now; returns the IngestSummary."""
+        from bot.backends.chroma import writing
         from bot.ingest.uploads import save_upload, upload_name
 
-        with self._lock:  # one ingest at a time: two uploads at once would each write the registry
+        # one ingest at a time: two uploads at once would each write the registry; and no file is saved while
+        # another process writes the index, which would leave it saved but not indexed
+        with self._lock, writing(self.settings):
             name = upload_name(filename, self.settings)
             try:
                 rec = self._open_index().registry().get(name)
@@ -136,9 +141,10 @@ class Documents:
 
     def delete_document(self, doc_id: str) -> None:
         """Remove an uploaded document: its file and its chunks. Corpus files are the user's: refused."""
+        from bot.backends.chroma import writing
         from bot.ingest.uploads import uploaded_file
 
-        with self._lock:
+        with self._lock, writing(self.settings):
             rec = self._open_index().registry().get(doc_id)
             if rec is None:
                 raise BotError(f"no document {doc_id!r} in collection {self.collection!r}: list them first")

@@ -74,7 +74,8 @@ def question_lang(question: str) -> str:
 # A sentence ends at . ! ? … — but not after an ordinal date ("am 10. April", "28. november") or a
 # common abbreviation ("St. Petersburg", "Dr.", "Nr."), which would cut the date out of its sentence; nor
 # when a text opens with the date ("29. November [1].", a small model's whole answer to "when?").
-_SENT_RE = re.compile(r"(?<=[.!?…])(?<![\s(]\d\.)(?<![\s(]\d\d\.)(?<!^\d\.)(?<!^\d\d\.)(?<!\bSt\.)(?<!\bDr\.)(?<!\bNr\.)\s+|\n+")
+_SENT_RE = re.compile(r"(?<=[.!?…])(?<![\s(]\d\.)(?<![\s(]\d\d\.)(?<!^\d\.)(?<!^\d\d\.)"
+                      r"(?<!\bSt\.)(?<!\bDr\.)(?<!\bNr\.)\s+|\n+")
 
 
 def sentences(text: str) -> list[str]:

@@ -420,9 +420,9 @@ def test_numbers_from_a_source_header_are_not_invented(vectors):
     assert claims[0].supported is False and claims[0].unfounded == ["1"], claims[0].unfounded
 
 
-SEED_DONEZK = ("Wie Sie wissen, sagte der Präsident Kasachstans während einer Rede auf dem St. Petersburger Internationalen "
-               "Wirtschaftsforum im Juni 2022, dass er die Pseudorepubliken in den besetzten Gebieten nicht anerkenne "
-               "Regionen Donezk und Lugansk.")  # seeds/004
+SEED_DONEZK = ("Wie Sie wissen, sagte der Präsident Kasachstans während einer Rede auf dem St. Petersburger "
+               "Internationalen Wirtschaftsforum im Juni 2022, dass er die Pseudorepubliken in den besetzten Gebieten "
+               "nicht anerkenne Regionen Donezk und Lugansk.")  # seeds/004
 
 
 def test_a_bare_answer_is_decided_by_its_facts(vectors):

@@ -1,6 +1,8 @@
 """The Chroma client: embedded on disk by default, a Chroma server when store.url is set."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from bot.config import Settings
 from bot.errors import BotError
 
@@ -29,6 +31,36 @@ def chroma_client(settings: Settings):
     path = settings.store_path
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+@contextmanager
+def writing(settings: Settings):
+    """Hold the embedded store's write lock while an ingest, upload or delete writes to it.
+
+    An embedded store belongs to one process at a time: two writing it at once (`bot ingest` in a shell while
+    `bot chat` indexes an upload) can tear its vector index and registry. The second writer is told so at once
+    instead of waiting minutes behind an ingest. The OS drops the lock with its process, so a killed ingest
+    leaves none behind. A Chroma server (store.url) orders its clients' writes itself.
+    """
+    if settings.store.url:
+        yield
+        return
+    from filelock import FileLock, Timeout
+
+    path = settings.store_path
+    path.mkdir(parents=True, exist_ok=True)
+    # one lock object per path in this process: an upload holds it and its ingest takes it again (the same
+    # thread); another thread, as another process, is told the store is busy
+    lock = FileLock(path / "write.lock", is_singleton=True)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise BotError(f"another ingest, upload or delete is writing to the index at {path}: wait for it to "
+                       "finish and try again") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def vector_store(collection):
