@@ -61,6 +61,7 @@ def test_request_carries_num_ctx_language_and_numbered_sources(seeded_config, ol
     bodies = ollama.bodies("/api/chat")
     assert len(bodies) == 1  # no history: no condense call
     assert bodies[0]["options"]["num_ctx"] == 6144
+    assert bodies[0]["options"]["repeat_penalty"] == 1.1  # config.toml's, Ollama's own default made explicit
     system, user = user_and_system(bodies[0])
     assert "Polish" not in system  # the system message is the same for every language (a cacheable prefix)
     assert QUESTION_PL in user and user.endswith("Answer in Polish, citing sources as [n]:")

@@ -58,6 +58,16 @@ def test_model_name_and_prompt_budget(streamed):
     assert answer.trace.prompt[0]["role"] == "system" and QUESTION in answer.trace.prompt[-1]["content"]
 
 
+def test_the_repeat_penalty_reaches_the_model(folder, streamed):
+    """llama.cpp's own default is no penalty; the configured one (1.1, Ollama's) must be what it samples with.
+    Generation is seeded, so the same prompt with a strong penalty gives another text only if it arrives."""
+    deltas, answer, settings = streamed
+    assert settings.llm.repeat_penalty == 1.1
+    strong = Bot.from_config(write_config(folder, llm={**LLM, "repeat_penalty": 2.0})).ask(QUESTION)
+    assert strong.mode == "generated" and strong.trace.prompt == answer.trace.prompt
+    assert strong.answer != answer.answer, strong.answer
+
+
 def test_missing_gguf_file_falls_back_to_passages(folder, tmp_path):
     missing = tmp_path / "nowhere" / "model.gguf"
     cfg = write_config(tmp_path, store={"path": str(folder / "chroma")},
