@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.backends.chroma import writing
 from bot.errors import BotError
 from bot.types import DocRecord
 
@@ -73,7 +74,6 @@ class Documents:
         """Delete a collection: its vectors and its uploaded files (never the configured corpus folders)."""
         import shutil
 
-        from bot.backends.chroma import writing
         from bot.retrieval.store import drop_index
 
         if name not in self.collections():
@@ -93,7 +93,6 @@ class Documents:
                verbose: bool = False):
         """Index the configured corpus folders (or `paths`); returns an IngestSummary."""
         from bot.backends import chroma_client, vector_store
-        from bot.backends.chroma import writing
         from bot.ingest.pipeline import ingest
         from bot.retrieval.store import drop_index
 
@@ -110,7 +109,6 @@ class Documents:
 
     def upload(self, filename: str, data: bytes, progress: bool = False):
         """Keep an uploaded file in this collection and index it now; returns the IngestSummary."""
-        from bot.backends.chroma import writing
         from bot.ingest.uploads import save_upload, upload_name
 
         # one ingest at a time: two uploads at once would each write the registry; and no file is saved while
@@ -141,7 +139,6 @@ class Documents:
 
     def delete_document(self, doc_id: str) -> None:
         """Remove an uploaded document: its file and its chunks. Corpus files are the user's: refused."""
-        from bot.backends.chroma import writing
         from bot.ingest.uploads import uploaded_file
 
         with self._lock, writing(self.settings):
