@@ -15,3 +15,7 @@ class QuestionError(BotError):
 
 class LLMUnavailable(BotError):
     """The LLM could not answer (server down, model missing, timeout); the bot falls back to passages."""
+
+
+class IndexBusy(BotError):
+    """Another process is writing the embedded index (an ingest, upload or delete): try again later (a 503)."""

@@ -28,8 +28,8 @@ from bot.answer.facts import Facts, clauses, extract
 from bot.answer.missing import as_written, missing
 from bot.answer.names import named_twice, same_name, word_found
 from bot.answer.vectors import Vectors  # noqa: F401 - the check's callers build it from here
-from bot.answer.wording import beginnings, content_words, quoted, unshared
-from bot.lang import detect_lang, sentences
+from bot.answer.wording import beginnings, quoted, unshared
+from bot.lang import detect_lang, sentences, stopwords
 from bot.types import Claim, Source
 
 
@@ -87,7 +87,7 @@ def _verdict(facts: Facts, sims: dict[int, np.ndarray], passages: dict[int, Pass
     if gap:
         return False, (f"{where} lacks {len(gap[0])} of the claim's {gap[1]} content words: "
                        f"{', '.join(gap[0][:6])}"), evidence, best
-    if best < threshold and not _fragment(facts, text):
+    if best < threshold and not _bare(text, lang):
         return False, f"no sentence of {where} says this (closest {best:.2f}, needs {threshold:.2f})", evidence, best
     return True, None, evidence, best
 
@@ -131,7 +131,7 @@ def check_claims(claims: list[Claim], sources: list[Source], vectors: Vectors, t
               for ns, t in zip(cited_of, texts)]
     need = [k for k, ns in enumerate(cited_of) if ns and set(quotes[k]) != set(ns)
             and not missing(facts_of[k], [passages[n] for n in ns], lang)
-            and not _unshared(texts[k], [passages[n] for n in ns], lang) and not _fragment(facts_of[k], texts[k])]
+            and not _unshared(texts[k], [passages[n] for n in ns], lang) and not _bare(texts[k], lang)]
     vecs = dict(zip(need, vectors.claims([texts[k] for k in need], lang))) if need else {}
     for k, claim in enumerate(todo):
         facts, ns = facts_of[k], cited_of[k]
@@ -210,14 +210,22 @@ def _garbled(text: str, cited: list[Passage], lang: str) -> str | None:
     return None
 
 
-def _fragment(facts: Facts, text: str) -> bool:
-    """A bare answer ("Donezk [1]", "Putin und Macron [2]", "28. November [1]", "vier [3]"): names and places, and
-    beside a number or date at most one other word. Its facts are all it states, and they were found; a
-    sentence's similarity to a word or two means nothing, so the facts decide."""
-    counted = facts.numbers or facts.dates or facts.months or facts.weekdays or facts.years
-    named = set(facts.anchors) | set(facts.places)
-    other = [w for w in content_words(text) if w not in named]
-    return bool(named or counted) and len(other) <= (1 if counted else 0)
+@lru_cache(maxsize=1024)
+def _bare(text: str, lang: str) -> bool:
+    """A bare answer ("Donezk [1]", "Putin und Macron [2]", "28. November [1]"): names, places, numbers and dates,
+    with only function words between them. It states nothing but those facts, which the verdict found in the
+    passages first; a sentence's similarity to a word or two means nothing, so the facts decide. A word before,
+    after or between them that is no function word says something about them ("Nicht Donezk", "Vor Juni 2022",
+    "Tokajew lubi koty", "Krieg") and needs a close sentence, as any claim does."""
+    words = re.findall(r"\w+", plain(text))
+    if not words or len(words) > 12:
+        return False
+    stop = stopwords()
+    kinds = []
+    for w in words:
+        f = extract(w, (lang, "en"), claim=True, lang=lang)
+        kinds.append(bool(f.numbers or f.dates or f.months or f.weekdays or f.years or f.names or f.places))
+    return kinds[0] and kinds[-1] and all(k or w.lower() in stop for w, k in zip(words, kinds))
 
 
 def _unshared(text: str, cited: list[Passage], lang: str) -> tuple[list[str], int] | None:

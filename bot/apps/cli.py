@@ -8,7 +8,7 @@ import textwrap
 from typing import Callable
 
 from bot.apps.cli_args import build_parser
-from bot.errors import BotError
+from bot.errors import BotError, IndexBusy
 
 COMMANDS: dict[str, Callable] = {}
 
@@ -190,12 +190,14 @@ def cmd_collections(args) -> int:
 
 def _start(args, run: Callable) -> int:
     """Bring the index up to date (unless --no-ingest), then run a long-lived front end."""
-    bot = _bot(args)
-    if not args.no_ingest:
-        summary = bot.ingest(progress=True)
-        for line in [f"skipped {s}" for s in summary.skipped] + [f"warning: {w}" for w in summary.warnings]:
-            print(line, file=sys.stderr)
-        print(summary.line(), file=sys.stderr)
+    bot, summary = _bot(args), None
+    try:
+        summary = None if args.no_ingest else bot.ingest(progress=True)
+    except IndexBusy as exc:  # `bot ingest` runs in a shell: serve the index as it is, it stays answerable
+        print(f"warning: {exc}; serving the index as it is", file=sys.stderr)
+    if summary:
+        print(*[f"skipped {s}" for s in summary.skipped], *[f"warning: {w}" for w in summary.warnings],
+              summary.line(), sep="\n", file=sys.stderr)
     try:  # the first user's answer should not pay for loading the embedder and the check's data
         bot.warm_up()
     except BotError as exc:

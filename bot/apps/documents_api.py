@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from bot.apps.http import ApiError
-from bot.errors import BotError
+from bot.errors import BotError, IndexBusy
 
 COLLECTION = Query(None, description="the collection (default: store.collection); see GET /api/collections")
 
@@ -41,6 +41,8 @@ def documents_router(bot, authorized: Callable) -> APIRouter:
         pick(bot, name)
         try:
             bot.drop_collection(name)
+        except IndexBusy as exc:
+            raise ApiError(503, str(exc), "service_unavailable", "index_busy") from None
         except BotError as exc:
             raise ApiError(400, str(exc)) from None
         return {"deleted": name}
@@ -54,7 +56,7 @@ def documents_router(bot, authorized: Callable) -> APIRouter:
     async def upload(collection: str | None = COLLECTION,
                      file: list[UploadFile] = File(..., min_length=1, description="PDF, DOCX, text or HTML")):
         chosen = pick(bot, collection, must_exist=False)  # an upload to a new name starts that collection
-        results = []
+        results, busy = [], []
         limit = int(chosen.settings.ingest.max_file_mb * 1024 * 1024)
         for f in file:
             data = await f.read(limit + 1)  # no more than the cap in memory; save_upload refuses the extra byte
@@ -62,10 +64,12 @@ def documents_router(bot, authorized: Callable) -> APIRouter:
                 await run_in_threadpool(chosen.upload, f.filename or "", data)
             except BotError as exc:  # this file is refused; the others still go in
                 results.append({"file": f.filename, "status": "refused", "reason": str(exc)})
+                busy += [str(exc)] if isinstance(exc, IndexBusy) else []
                 continue
             results.append({"file": f.filename, "status": "indexed", "reason": None})
-        status = 200 if any(r["status"] == "indexed" for r in results) else 400
-        if status == 400:
+        if not any(r["status"] == "indexed" for r in results):
+            if busy:  # nothing wrong with the files: another process was writing the index, try later
+                raise ApiError(503, busy[0], "service_unavailable", "index_busy")
             raise ApiError(400, "no file was indexed: " + "; ".join(f"{r['file']}: {r['reason']}" for r in results))
         return {"collection": chosen.collection, "results": results}
 
@@ -77,6 +81,8 @@ def documents_router(bot, authorized: Callable) -> APIRouter:
                                 "lists them", "not_found_error", "document_not_found")
         try:
             chosen.delete_document(doc_id)
+        except IndexBusy as exc:
+            raise ApiError(503, str(exc), "service_unavailable", "index_busy") from None
         except BotError as exc:  # a corpus folder's file: the user's to delete
             raise ApiError(409, str(exc), code="not_uploaded") from None
         return {"deleted": doc_id, "collection": chosen.collection}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from bot.config import Settings
-from bot.errors import BotError
+from bot.errors import BotError, IndexBusy
 
 
 def chroma_client(settings: Settings):
@@ -38,9 +38,10 @@ def writing(settings: Settings):
     """Hold the embedded store's write lock while an ingest, upload or delete writes to it.
 
     An embedded store belongs to one process at a time: two writing it at once (`bot ingest` in a shell while
-    `bot chat` indexes an upload) can tear its vector index and registry. The second writer is told so at once
-    instead of waiting minutes behind an ingest. The OS drops the lock with its process, so a killed ingest
-    leaves none behind. A Chroma server (store.url) orders its clients' writes itself.
+    `bot chat` indexes an upload) can tear its vector index and registry. The second process is told so at once
+    (IndexBusy) instead of waiting minutes behind an ingest. The OS drops the lock with its process, so a killed
+    ingest leaves none behind. Threads of one process share the lock, as they share its Chroma client (which
+    orders their writes, as it did before the lock). A Chroma server (store.url) orders its clients' writes.
     """
     if settings.store.url:
         yield
@@ -49,14 +50,14 @@ def writing(settings: Settings):
 
     path = settings.store_path
     path.mkdir(parents=True, exist_ok=True)
-    # one lock object per path in this process: an upload holds it and its ingest takes it again (the same
-    # thread); another thread, as another process, is told the store is busy
-    lock = FileLock(path / "write.lock", is_singleton=True)
+    # one lock per path and process, counted: an upload holds it while its ingest takes it again, and another
+    # thread (another collection of the same store) takes it too; only another process is refused
+    lock = FileLock(path / "write.lock", is_singleton=True, thread_local=False)
     try:
         lock.acquire(timeout=0)
     except Timeout:
-        raise BotError(f"another ingest, upload or delete is writing to the index at {path}: wait for it to "
-                       "finish and try again") from None
+        raise IndexBusy(f"another ingest, upload or delete is writing to the index at {path}: wait for it to "
+                        "finish and try again") from None
     try:
         yield
     finally:
