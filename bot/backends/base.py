@@ -26,6 +26,12 @@ def with_retries(fn: Callable[[], T], settings: Settings) -> T:
     raise AssertionError("unreachable")
 
 
+def sampling(cfg) -> dict:
+    """Sampling options the config sets beyond the temperature, under the name both Ollama's options and
+    llama.cpp's generate arguments use; none when unset, so the model's own apply."""
+    return {"repeat_penalty": cfg.repeat_penalty} if cfg.repeat_penalty > 0 else {}
+
+
 class ChatBackend:
     """One chat model behind a llama-index LLM. Subclasses say how to build it and explain its errors.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from bot.backends.base import ChatBackend
+from bot.backends.base import ChatBackend, sampling
 from bot.errors import BotError
 
 
@@ -44,7 +44,7 @@ class LlamaCppBackend(ChatBackend):
             max_new_tokens=cfg.max_tokens,
             context_window=cfg.context_window,
             model_kwargs={**model_kwargs, "seed": 0},
-            generate_kwargs={"repeat_penalty": cfg.repeat_penalty},
+            generate_kwargs=sampling(cfg),  # none set: llama.cpp's own, 1.0 (off)
             verbose=False,
         )
         template = llm._model.metadata.get("tokenizer.chat_template")

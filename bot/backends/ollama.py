@@ -1,7 +1,7 @@
 """Chat through an Ollama server (the default provider): build, status and error lines with their fixes."""
 from __future__ import annotations
 
-from bot.backends.base import ChatBackend
+from bot.backends.base import ChatBackend, sampling
 from bot.errors import BotError, LLMUnavailable
 
 
@@ -18,7 +18,8 @@ class OllamaBackend(ChatBackend):
             temperature=cfg.temperature,
             context_window=cfg.context_window,  # sent as options.num_ctx: Ollama's default would truncate
             request_timeout=cfg.request_timeout,
-            additional_kwargs={"num_predict": cfg.max_tokens, "repeat_penalty": cfg.repeat_penalty},
+            # a penalty only when one is set: Ollama then applies the model's own (its Modelfile's, else none)
+            additional_kwargs={"num_predict": cfg.max_tokens, **sampling(cfg)},
         )
 
     @property
