@@ -238,16 +238,15 @@ class Bot(Documents):
         trace.timings["check_s"] = time.perf_counter() - t2
         t3 = time.perf_counter()  # a refusal despite a very high score, or no claim supported: the sources' sentences
         note = None if mode == "passages" or cut_short else fallback_note(
-            self.settings.answer, text, claims, trace.standalone_question, lang, retrieved, given,
-            list(self.prompts.refusals.values()), lambda: Vectors(self._embedder(), self._centering, self._index),
-            {kind: self.prompts.note(kind, lang) for kind in ("refused", "unsupported", "withheld", "unanswered")})
+            self.settings.answer, text, claims, trace.standalone_question, lang, retrieved, given, self.prompts,
+            lambda: Vectors(self._embedder(), self._centering, self._index))
         trace.timings["fallback_s"] = time.perf_counter() - t3
         if note and note.kind in ("withheld", "unanswered"):  # the refusal in its place, the model's text in the trace
             trace.withheld = {"answer": text, "claims": [c.to_json() for c in claims]}
             text, claims = self.prompts.refusal(lang), []
             yield "\n\n" + text
         if mode == "generated" and not warning and not (note and note.warning):
-            warning = unchecked_warning(text, claims, list(self.prompts.refusals.values()))
+            warning = unchecked_warning(text, claims, self.prompts, lang)
         yield Answer(question=question, answer=text, citations=cite(text, given, claim),
                      sources=given, model=self.model_name, mode=mode, warning=warning or (note and note.warning),
                      timings=timings, trace=trace, cut_short=cut_short, claims=claims, fallback=note)

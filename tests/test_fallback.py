@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from bot import Bot
-from bot.answer.fallback import REFUSAL_HEAD, UNSUPPORTED_WARNING
+from bot.answer.fallback import (EMPTY_WARNING, REFUSAL_HEAD, UNANSWERED_WARNING, UNCITED_WARNING,
+                                 UNSUPPORTED_WARNING, WITHHELD_WARNING)
 from bot.answer.prompt import Prompts, prompts_dir
 from bot.answer.refusal import is_refusal
 from bot.apps.openai_api import sources_text
@@ -118,6 +119,10 @@ def test_the_note_speaks_the_question_language_else_english(tmp_path):
     assert p.note("refused", "it") == REFUSAL_HEAD
     kinds = ("refused", "unsupported", "withheld", "unanswered")  # every refusal language has its own notes
     assert all(p.note(k, lang) != p.note(k, "en") for k in kinds for lang in p.refusals if lang != "en")
+    kinds = ("unsupported", "withheld", "unanswered", "uncited", "empty")  # and warnings, English as the code's
+    assert all(p.warning(k, lang) != p.warning(k, "en") for k in kinds for lang in p.refusals if lang != "en")
+    assert [p.warning(k, "it") for k in kinds] == [UNSUPPORTED_WARNING, WITHHELD_WARNING, UNANSWERED_WARNING,
+                                                   UNCITED_WARNING, EMPTY_WARNING]
     assert "notes" not in p.refusals and all(isinstance(v, str) for v in p.refusals.values())
     old = tmp_path / "prompts"
     old.mkdir()
@@ -131,13 +136,15 @@ def test_the_note_speaks_the_question_language_else_english(tmp_path):
 def test_an_answer_that_cites_nothing_says_so(seeded_config, ollama):
     """A made-up answer with no marker (the new-user report: "Tokajew pojechał do Moskwy 5 maja 2020 roku.
     Spotkał się tam z Angelą Merkel.") has claims, none cited: nothing to check, so the answer's warning
-    says it is unchecked. A refusal with no marker is no such answer: no warning."""
-    from bot.answer.fallback import UNCITED_WARNING
+    says it is unchecked, in Polish as the question is. A refusal with no marker is no such answer: no warning."""
 
     ollama.reply = "Tokajew pojechał do Moskwy 5 maja 2020 roku. Spotkał się tam z Angelą Merkel."
     a = ask(seeded_config, ollama, "Kiedy Tokajew pojechał do Moskwy?")
     assert a.claims and all(c.supported is None for c in a.claims)
-    assert a.warning == UNCITED_WARNING and a.to_json()["warning"] == UNCITED_WARNING
+    polish = "odpowiedź nie powołuje się na żadne źródło, więc żadnego z jej stwierdzeń nie można było sprawdzić"
+    assert a.warning.startswith(polish) and a.to_json()["warning"] == a.warning
+    ollama.reply = "Tokajew went to Moscow on 5 May 2020."  # the same asked in English: the English line
+    assert ask(seeded_config, ollama, "When did Tokayev go to Moscow?").warning == UNCITED_WARNING
     ollama.reply = "Źródła tego nie mówią."
     assert ask(seeded_config, ollama, "Ile lat ma Tokajew?").warning is None
 
@@ -205,7 +212,6 @@ def test_source_numbers_only_twice_is_a_refusal(seeded_config, ollama):
     very closely (q042's evidence, the first test's) the refusal's note quotes the closest sentences; for an
     unanswerable question it stays bare. With the switch off the markers stay, with a warning that they are
     no answer, and only one request is made."""
-    from bot.answer.fallback import EMPTY_WARNING
 
     ollama.reply = "[1] [2] [3] [4]"
     a = ask(seeded_config, ollama, ANSWERABLE)
@@ -235,7 +241,6 @@ def test_an_answer_with_a_number_no_source_holds_is_withheld(seeded_config, olla
     no source given holds 52 (checked below, not assumed): the answer is made up. The user gets the refusal
     in the question's language and the note naming what was invented, with the sources' closest sentences;
     the model's text and its checked claim stay in the trace, and the eval scores what the user saw."""
-    from bot.answer.fallback import WITHHELD_WARNING
 
     ollama.reply = "Kassym-Jomart Tokayev is 52 years old. [1][2]"
     a = ask(seeded_config, ollama, HOW_OLD)
@@ -331,16 +336,15 @@ NO_DURATION = "Tokajev og Putin møtte hverandre i Moskva etter gjenvalget [1]."
 
 def test_an_answer_without_the_time_or_number_asked_for_is_withdrawn(seeded_config, ollama):
     """Asked how long, the model said that they met: true, cited, and no answer. The Norwegian refusal takes its
-    place, with the Norwegian note and the sources' closest sentences; the model's text stays in the trace. With
-    the switch off the answer stays as it came."""
-    from bot.answer.fallback import UNANSWERED_WARNING
-
+    place, with the Norwegian note, warning and the sources' closest sentences; the model's text stays in the
+    trace. With the switch off the answer stays as it came."""
     ollama.reply = NO_DURATION
     a = ask(seeded_config, ollama, HOW_LONG)
     assert a.answer == "Kildene sier ikke noe om dette." and a.claims == []
     assert a.trace.withheld["answer"] == NO_DURATION
     assert a.fallback.kind == "unanswered" and a.fallback.head.startswith("Merk: Modellens svar oppga ingen tid")
-    assert a.fallback.quotes and a.warning == UNANSWERED_WARNING
+    assert a.fallback.quotes and a.warning == "modellens svar er trukket tilbake: det oppga ingen tid, dato eller " \
+        "tall, som spørsmålet spør etter" == a.fallback.warning
     assert ask(seeded_config, ollama, HOW_LONG, withhold_unanswered=False).answer == NO_DURATION
 
 

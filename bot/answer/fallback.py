@@ -76,14 +76,30 @@ def closest_sentences(question: str, lang: str, sources: list[Source], vectors, 
     return out
 
 
+_HEADS = {"refused": REFUSAL_HEAD, "unsupported": UNSUPPORTED_HEAD, "withheld": WITHHELD_HEAD,
+          "unanswered": UNANSWERED_HEAD}
+_WARNINGS = {"unsupported": UNSUPPORTED_WARNING, "withheld": WITHHELD_WARNING, "unanswered": UNANSWERED_WARNING,
+             "uncited": UNCITED_WARNING, "empty": EMPTY_WARNING}
+
+
+def _head(prompts, kind: str, lang: str, facts: str = "") -> str:
+    """The note's first line in the question's language (prompts/refusals.toml), else English."""
+    return (prompts.note(kind, lang) or _HEADS[kind]).replace("{facts}", facts)
+
+
+def _warning(prompts, kind: str, lang: str, facts: str = "") -> str:
+    """The warning line in the question's language (prompts/refusals.toml), else English."""
+    return (prompts.warning(kind, lang) or _WARNINGS[kind]).replace("{facts}", facts)
+
+
 def fallback_note(cfg, text: str, claims, question: str, lang: str, retrieved: list[Source], given: list[Source],
-                  refusals, vectors, heads: dict[str, str | None] | None = None) -> Fallback | None:
-    """The note for a generated answer, or None. cfg is Settings.answer; refusals the configured refusal
-    phrases (prompts/refusals.toml); `vectors` makes the Vectors, only when a note may be needed; `heads`
-    the note's first line by kind ("refused", "unsupported", "withheld", "unanswered") in the question's
-    language (English if None)."""
+                  prompts, vectors) -> Fallback | None:
+    """The note for a generated answer, or None. cfg is Settings.answer; `prompts` the Prompts, for the
+    refusal phrases and the note's and warning's words in the question's language; `vectors` makes the
+    Vectors, only when a note may be needed."""
     if not given:
         return None
+    refusals = list(prompts.refusals.values())
     # an answer of source numbers only ("[1] [2] [3]", 2 of 27 unanswerable questions with the 1.5B model) says
     # no more than a refusal: the same note, if a passage matches the question that closely. One of numbers
     # ("[1] 1 [2] 1" to "how many journalists", q208) is an answer, and withheld if they are made up.
@@ -94,26 +110,21 @@ def fallback_note(cfg, text: str, claims, question: str, lang: str, retrieved: l
     if not refused and not off and not all_unsupported(claims):
         return None
     score = max((s.score for s in retrieved), default=float("-inf"))
-    heads = heads or {}
     made_up = [] if refused or off or not cfg.withhold_unfounded else unfounded(claims)
     # withholding has its own switch: an answer taken away always says why, answer.fallback or not
     if not (made_up or off) and (not cfg.fallback or refused and score < cfg.fallback_min_score):
         return None
     quotes = closest_sentences(question, lang, given, vectors(), cfg.fallback_sentences)
-    if off:
-        return Fallback("unanswered", heads.get("unanswered") or UNANSWERED_HEAD, _cites(quotes, given), score,
-                        quotes[0][0] if quotes else 0.0, UNANSWERED_WARNING)
-    if made_up:
-        facts = ", ".join(made_up)
-        return Fallback("withheld", (heads.get("withheld") or WITHHELD_HEAD).replace("{facts}", facts),
-                        _cites(quotes, given), score, quotes[0][0] if quotes else 0.0,
-                        WITHHELD_WARNING.replace("{facts}", facts))
+    if off or made_up:
+        kind, facts = ("unanswered", "") if off else ("withheld", ", ".join(made_up))
+        return Fallback(kind, _head(prompts, kind, lang, facts), _cites(quotes, given), score,
+                        quotes[0][0] if quotes else 0.0, _warning(prompts, kind, lang, facts))
     if not quotes or (refused and quotes[0][0] < cfg.fallback_min_similarity):
         return None
     if refused:
-        return Fallback("refusal", heads.get("refused") or REFUSAL_HEAD, _cites(quotes, given), score, quotes[0][0])
-    return Fallback("unsupported", heads.get("unsupported") or UNSUPPORTED_HEAD, _cites(quotes, given), score,
-                    quotes[0][0], UNSUPPORTED_WARNING)
+        return Fallback("refusal", _head(prompts, "refused", lang), _cites(quotes, given), score, quotes[0][0])
+    return Fallback("unsupported", _head(prompts, "unsupported", lang), _cites(quotes, given), score,
+                    quotes[0][0], _warning(prompts, "unsupported", lang))
 
 
 def _cites(quotes: list[tuple[float, int, str]], given: list[Source]) -> list[Citation]:
@@ -133,12 +144,12 @@ def unfounded(claims) -> list[str]:
     return list(dict.fromkeys(x for c in claims if c.supported is False for x in c.unfounded))
 
 
-def unchecked_warning(text: str, claims, refusals) -> str | None:
+def unchecked_warning(text: str, claims, prompts, lang: str) -> str | None:
     """A warning for a generated answer the claim check could not look at: one that claims something and
     cites nothing, or one of source numbers only. Without it such an answer would show no
-    sign of being unverified (or of being no answer)."""
+    sign of being unverified (or of being no answer). In the question's language, as the note is."""
     if only_markers(text):
-        return EMPTY_WARNING
-    if is_refusal(text, refusals) or not claims:
+        return _warning(prompts, "empty", lang)
+    if is_refusal(text, list(prompts.refusals.values())) or not claims:
         return None
-    return None if any(c.citations for c in claims) else UNCITED_WARNING
+    return None if any(c.citations for c in claims) else _warning(prompts, "uncited", lang)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -37,6 +37,7 @@ class Prompts:
     translate: str = ""  # translate.txt (retrieval.translate); optional, so older prompt folders still load
     translate_answer: str = ""  # translate_answer.txt (answer.translate_answers); optional likewise
     answer_again: str = ""  # answer_again.txt (answer.retry_markers_only); optional likewise: no second try if absent
+    warnings: dict[str, dict[str, str]] = field(default_factory=dict)  # [warnings.KIND] in refusals.toml by language
 
     @classmethod
     def load(cls, folder: Path) -> "Prompts":
@@ -45,11 +46,12 @@ class Prompts:
             raise BotError(f"prompt folder {folder} lacks {', '.join(missing)}: restore them or fix prompts.dir")
         text = {f: (folder / f).read_text(encoding="utf-8") for f in _FILES}
         ref = tomllib.loads(text["refusals.toml"])
-        languages, notes = ref.pop("languages", {}), ref.pop("notes", {})  # what is left: the refusals
+        languages, notes, warnings = ref.pop("languages", {}), ref.pop("notes", {}), ref.pop("warnings", {})
+        # what is left: the refusals
         optional = [(folder / f).read_text(encoding="utf-8").strip() if (folder / f).is_file() else ""
                     for f in ("translate.txt", "translate_answer.txt", "answer_again.txt")]
         return cls(text["system.txt"].strip(), text["answer.txt"].strip(), text["source.txt"].strip(),
-                   text["condense.txt"].strip(), ref, languages, notes, *optional)
+                   text["condense.txt"].strip(), ref, languages, notes, *optional, warnings=warnings)
 
     def language_name(self, code: str) -> str:
         """The prompt files' name for the language, else CLDR's English name (Babel), e.g. "es" -> "Spanish"."""
@@ -60,6 +62,11 @@ class Prompts:
     def note(self, kind: str, code: str) -> str | None:
         """The note `kind` in the question's language, else English; None when the files have neither."""
         texts = self.notes.get(kind, {})
+        return texts.get(code) or texts.get("en")
+
+    def warning(self, kind: str, code: str) -> str | None:
+        """The warning `kind` in the question's language, else English; None when the files have neither."""
+        texts = self.warnings.get(kind, {})
         return texts.get(code) or texts.get("en")
 
     def refusal(self, code: str) -> str:
