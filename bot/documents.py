@@ -102,6 +102,7 @@ class Documents:
                 drop_index(self._client, self.settings.store.collection)
                 self._index = None
             index = self._open_index(create=True)
+            index.find_again()  # another process may have rebuilt it since this one opened it
             if not paths and self.settings.uploads_path.is_dir():  # uploads are part of the collection's corpus
                 paths = [*self.settings.corpus_paths, self.settings.uploads_path]
             return ingest(self.settings, index, self._embedder(), vector_store(index.chunks), self._centering,

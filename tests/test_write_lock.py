@@ -1,6 +1,7 @@
 """One writing process per embedded index: an ingest, upload or delete meets another process's write with a one-line
 error (IndexBusy), writes nothing, and works again once that process is gone (the OS drops its lock, so a killed
-ingest leaves none). Threads of one process share the lock, as they share the Chroma client."""
+ingest leaves none). Threads of one process share the lock, as they share the Chroma client. And a running bot follows
+another process's `bot ingest --rebuild`."""
 from __future__ import annotations
 
 import shutil
@@ -95,3 +96,22 @@ def test_threads_of_one_process_share_the_lock(seeded_config):
         t.start()
         t.join(timeout=120)
     assert done == [1]
+
+
+def test_a_running_bot_follows_a_rebuild_by_another_process(seeded_config, tmp_path):
+    """`bot ingest --rebuild` in a shell drops the collections and makes new ones of the same names under new ids;
+    a running chat kept the old ones and failed every question with Chroma's NotFoundError until restarted (a new
+    user's report). It now finds them by name again: it answers, lists and ingests into the rebuilt index."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    config = seeded_config(corpus={"paths": [str(corpus)]})
+    bot = Bot.from_config(config)
+    before = [s.chunk_id for s in bot.search("Tokajew Putin Moskau")]
+    assert bot.stats()["documents"] == 5
+    out = run_cli("ingest", "--rebuild", "--quiet", config=config)
+    assert out.returncode == 0, out.stderr
+    assert [s.chunk_id for s in bot.search("Tokajew Putin Moskau")] == before  # the same seeds, re-embedded
+    assert bot.health().index["documents"] == 5 and bot.document(before[0].split("#")[0]) is not None
+    run_cli("ingest", "--rebuild", "--quiet", config=config)  # again, then an ingest first thing
+    (corpus / "neu.txt").write_text("Die Moltebeeren am Moor sind im August reif geworden, schrieb die Gärtnerin.")
+    assert bot.ingest().added == 1 and bot.stats()["documents"] == 6

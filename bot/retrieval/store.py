@@ -1,6 +1,7 @@
 """The index in Chroma: a chunk collection plus a document registry that is the ingest's commit point."""
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
@@ -9,6 +10,25 @@ from bot.types import DocRecord
 
 PAGE = 2000  # Chroma get() page size: large corpora are read in pages, never in one call
 REGISTRY_TTL = 5.0  # seconds a process trusts its copy of the registry before reading it again
+
+
+def _follows_rebuild(method):
+    """Run an Index call again once its collections are found anew, when another process has rebuilt them.
+
+    `bot ingest --rebuild` drops the collections and makes new ones of the same names under new ids; a
+    running `bot chat` or `bot serve` would otherwise fail every question (Chroma's NotFoundError) until
+    restarted. Found by name again, it answers from the rebuilt index.
+    """
+    @functools.wraps(method)
+    def read(self, *args, **kwargs):
+        from chromadb.errors import NotFoundError
+
+        try:
+            return method(self, *args, **kwargs)
+        except NotFoundError:
+            self.find_again()
+            return method(self, *args, **kwargs)
+    return read
 
 
 def _none(value: Any) -> Any:
@@ -64,7 +84,17 @@ class Index:
         self._registry_at = 0.0
         self._version = 0
 
+    def find_again(self) -> None:
+        """The collections by name once more (see _follows_rebuild); the index is gone if they are."""
+        try:
+            self.chunks, self.docs, self.sents = (self.client.get_collection(n, embedding_function=None)
+                                                  for n in (self.name, f"{self.name}_docs", f"{self.name}_sents"))
+        except Exception:  # chromadb raises NotFoundError/ValueError depending on version and client
+            raise BotError("the index was deleted by another process: run `bot ingest`") from None
+        self._registry = None
+
     # registry -------------------------------------------------------------------------------------------
+    @_follows_rebuild
     def registry(self, with_text: bool = False) -> dict[str, DocRecord]:
         # Another process (a `bot ingest` beside a running `bot serve`) may commit at any time: re-read
         # the registry after a few seconds so a long-running process follows it.
@@ -86,6 +116,7 @@ class Index:
             self._version = hash(frozenset((r.doc_id, r.content_hash) for r in out.values()))
         return out
 
+    @_follows_rebuild
     def document(self, doc_id: str) -> DocRecord | None:
         page = self.docs.get(ids=[doc_id], include=["metadatas", "documents"])
         if not page["ids"]:
@@ -115,6 +146,7 @@ class Index:
         for i in range(0, len(ids), PAGE):
             self.sents.add(ids=ids[i:i + PAGE], embeddings=vectors[i:i + PAGE], metadatas=metas[i:i + PAGE])
 
+    @_follows_rebuild
     def nearest_chunks(self, vector: list[float], n: int) -> list[tuple[str, float]]:
         """Chunks ranked by their best-matching sentence: (chunk id, cosine similarity), current ones only."""
         count = self.sents.count()
@@ -129,6 +161,7 @@ class Index:
                 best[meta["chunk_id"]] = 1.0 - dist
         return list(best.items())[:n]
 
+    @_follows_rebuild
     def chunk_similarities(self, vector: list[float], chunk_ids: list[str]) -> dict[str, float]:
         """Exact best-sentence cosine similarity for chosen chunks (those the nearest-neighbour query missed)."""
         import numpy as np
@@ -152,12 +185,14 @@ class Index:
                 best[meta["chunk_id"]] = max(sim, best.get(meta["chunk_id"], -1.0))
         return best
 
+    @_follows_rebuild
     def get_chunks(self, ids: list[str]) -> dict[str, tuple[str, dict]]:
         if not ids:  # chromadb refuses an empty id list
             return {}
         page = self.chunks.get(ids=ids, include=["metadatas", "documents"])
         return {cid: (text or "", meta or {}) for cid, text, meta in zip(page["ids"], page["documents"], page["metadatas"])}
 
+    @_follows_rebuild
     def remove_document(self, doc_id: str) -> None:
         # Registry first: once it is gone the chunks are stale and ignored, even if we die before deleting them.
         self.docs.delete(ids=[doc_id])
