@@ -46,8 +46,8 @@ class Prompts:
             raise BotError(f"prompt folder {folder} lacks {', '.join(missing)}: restore them or fix prompts.dir")
         text = {f: (folder / f).read_text(encoding="utf-8") for f in _FILES}
         ref = tomllib.loads(text["refusals.toml"])
+        # the tables of the bot's own words; what is left are the refusals, by language
         languages, notes, warnings = ref.pop("languages", {}), ref.pop("notes", {}), ref.pop("warnings", {})
-        # what is left: the refusals
         optional = [(folder / f).read_text(encoding="utf-8").strip() if (folder / f).is_file() else ""
                     for f in ("translate.txt", "translate_answer.txt", "answer_again.txt")]
         return cls(text["system.txt"].strip(), text["answer.txt"].strip(), text["source.txt"].strip(),
