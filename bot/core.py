@@ -11,6 +11,7 @@ from bot.answer.again import only_markers, second_try
 from bot.answer.citations import MarkerStream, cite, clean_markers
 from bot.answer.context import given_sources
 from bot.answer.fallback import fallback_note, unchecked_warning
+from bot.answer.loops import LoopStop
 from bot.answer.facts import warm
 from bot.answer.prompt import Prompts, build_messages, condense_prompt, fit_messages, prompts_dir
 from bot.answer.retranslate import answer_in_language
@@ -198,7 +199,7 @@ class Bot(Documents):
             trace.prompt, trace.sources_given, trace.prompt_tokens = msgs, given, tokens
             trace.dropped_sources = len(retrieved) - len(given)
             shown = MarkerStream(len(given))  # markers to no source are not shown while streaming either
-            for delta in self.llm.stream(msgs):
+            for delta in (loop := LoopStop(self.llm.stream(msgs))):  # a loop ends the stream (answer/loops.py)
                 if not parts:  # what a user waits before text appears: condensing, retrieval, prompt, one token
                     trace.timings["first_token_s"] = time.perf_counter() - asked
                 parts.append(delta)
@@ -219,7 +220,7 @@ class Bot(Documents):
             text = passages_answer(given)
             yield text
         else:
-            text = clean_markers("".join(parts), len(given))
+            text, trace.looped = clean_markers(loop.text(), len(given)), loop.cut
             if (not cut_short and self.settings.answer.retry_markers_only and self.prompts.answer_again
                     and only_markers(text)):
                 trace.first_try, t = text, time.perf_counter()

@@ -140,6 +140,7 @@ class Trace:
     withheld: dict | None = None
     # answer.retry_markers_only: the first answer, of source numbers only, that a second try replaced
     first_try: str | None = None
+    looped: str | None = None  # the repeats cut from an answer that looped, where the stream was ended (loops.py)
 
 
 @dataclass
@@ -190,6 +191,7 @@ class Answer:
                 "translated_from": t.translated_from,
                 "withheld": t.withheld,
                 "first_try": t.first_try,
+                "looped": t.looped,
                 "retrieved": [s.to_json() for s in t.retrieved],
                 "dropped_sources": t.dropped_sources,
                 "prompt": t.prompt,

@@ -360,3 +360,27 @@ def test_an_answer_that_gives_what_is_asked_is_not_withdrawn(seeded_config, olla
     ollama.reply = reply
     a = ask(seeded_config, ollama, question)
     assert a.answer == reply and (a.fallback is None or a.fallback.kind != "unanswered")
+
+
+def test_a_looping_answer_ends_its_stream_and_keeps_one_copy(seeded_config, ollama):
+    """The 1.5B model wrote "Kasim-Schomart Tokajew, " again and again up to the token limit (q136 of the full
+    run). Three copies at the end are a loop: the stream stops there (the stand-in's reply is not read to its
+    end), the answer keeps one copy, and the trace keeps what was cut."""
+    head, again = "Tokajew traf Putin in Moskau [1]. ", "Kasim-Schomart Tokajew, "
+    ollama.reply = head + again * 40
+    bot = Bot.from_config(seeded_config(llm={"host": ollama.url}))
+    *deltas, a = list(bot.stream("Wen traf Tokajew in Moskau?"))
+    assert a.answer == head + again.strip() and a.trace.looped.split() == again.split() * 2
+    assert "".join(deltas) == (head + again * 3).rstrip()  # streamed up to the third copy, not the other 37
+    ollama.reply = "Tokajew traf Putin in Moskau [1]. Putin traf Tokajew in Moskau [1]."  # said twice is no loop
+    assert Bot.from_config(seeded_config(llm={"host": ollama.url})).ask("Wen traf Tokajew?").trace.looped is None
+
+
+def test_what_is_no_loop():
+    """A table's rule repeats no letter; a model that says the same of each source numbers each copy
+    differently (q062: "[1] X. [2] X. [3] X."); both are left whole."""
+    from bot.answer.loops import loop_start
+
+    assert loop_start("| a | b |\n| --- | --- | --- | --- | --- | --- | --- | --- |") is None
+    assert loop_start("[1] Wizyta trwała dwa dni.\n\n[2] Wizyta trwała dwa dni.\n\n[3] Wizyta trwała dwa dni.") is None
+    assert loop_start("W regionie Tokajew, Tokajew, Tokajew,") == len("W regionie Tokajew,")  # as it streams
