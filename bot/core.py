@@ -11,8 +11,8 @@ from bot.answer.again import only_markers, second_try
 from bot.answer.citations import MarkerStream, cite, clean_markers
 from bot.answer.context import given_sources
 from bot.answer.fallback import fallback_note, unchecked_warning
-from bot.answer.loops import LoopStop
 from bot.answer.facts import warm
+from bot.answer.loops import LoopStop
 from bot.answer.prompt import Prompts, build_messages, condense_prompt, fit_messages, prompts_dir
 from bot.answer.retranslate import answer_in_language
 from bot.answer.support import Vectors, answer_claims

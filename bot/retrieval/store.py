@@ -20,7 +20,7 @@ def _follows_rebuild(method):
     restarted. Found by name again, it answers from the rebuilt index.
     """
     @functools.wraps(method)
-    def read(self, *args, **kwargs):
+    def call(self, *args, **kwargs):
         from chromadb.errors import NotFoundError
 
         try:
@@ -28,7 +28,7 @@ def _follows_rebuild(method):
         except NotFoundError:
             self.find_again()
             return method(self, *args, **kwargs)
-    return read
+    return call
 
 
 def _none(value: Any) -> Any:
