@@ -384,3 +384,21 @@ def test_what_is_no_loop():
     assert loop_start("| a | b |\n| --- | --- | --- | --- | --- | --- | --- | --- |") is None
     assert loop_start("[1] Wizyta trwała dwa dni.\n\n[2] Wizyta trwała dwa dni.\n\n[3] Wizyta trwała dwa dni.") is None
     assert loop_start("W regionie Tokajew, Tokajew, Tokajew,") == len("W regionie Tokajew,")  # as it streams
+
+
+def test_the_source_panel_says_why_its_sentence_is_highlighted(seeded_config, ollama):
+    """A new user clicked [1] under a passages answer and read "The highlighted sentence supports the answer":
+    there was no answer. The panel now says what the core listed the source for."""
+    from bot.apps.ui_render import quote_reason, source_panel
+
+    offline = Bot.from_config(seeded_config(llm={"host": "http://127.0.0.1:1"})).ask(HOW_LONG)
+    assert offline.mode == "passages" and quote_reason(offline, 1).startswith("No answer was generated")
+    ollama.reply = "Tokajev og Putin møttes i Moskva [1]."
+    cited = ask(seeded_config, ollama, "Hvor møtte Tokajev Putin?")
+    assert [c.n for c in cited.citations] == [1] and quote_reason(cited, 1).startswith("The answer cites this source")
+    ollama.reply = NO_DURATION  # withdrawn: the refusal cites nothing, the note quotes the closest sentences
+    noted = ask(seeded_config, ollama, HOW_LONG)
+    n = noted.fallback.quotes[0].n
+    assert quote_reason(noted, n).startswith("The note quotes this source")
+    assert "The note quotes this source" in source_panel("k", f"[{n}]", noted.sources[n - 1],
+                                                          noted.fallback.quotes[0].quote, why=quote_reason(noted, n))

@@ -10,7 +10,8 @@ import gradio as gr
 from bot.errors import BotError
 from bot.types import Answer, Source
 from bot.apps.ui_render import (PANEL_EMPTY, answer_markdown, banner_html, details_markdown, document_panel,
-                           documents_table, error_panel, md_text, partial, source_panel, status_html)
+                           documents_table, error_panel, md_text, partial, quote_reason, source_panel,
+                           status_html)
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -46,15 +47,15 @@ def _history(answers: list[Answer]) -> list[dict]:
     return out
 
 
-def _resolve(key: str, answers: list[Answer]) -> tuple[str, Source, str | None]:
-    """A panel key ("cite-I-N" or "src-I-J") -> (label, source, supporting sentence or None)."""
+def _resolve(key: str, answers: list[Answer]) -> tuple[str, Source, str | None, str | None]:
+    """A panel key ("cite-I-N" or "src-I-J") -> (label, source, highlighted sentence or None, why)."""
     kind, i, n = key.split("-")
     a = answers[int(i)]
     if kind == "cite":
         quote = next((c.quote for c in a.listed_citations() if c.n == int(n)), None)
-        return f"[{n}]", a.sources[int(n) - 1], quote
+        return f"[{n}]", a.sources[int(n) - 1], quote, quote_reason(a, int(n))
     retrieved = a.trace.retrieved if a.trace else a.sources
-    return f"retrieved #{int(n) + 1}", retrieved[int(n)], None
+    return f"retrieved #{int(n) + 1}", retrieved[int(n)], None, None
 
 
 class ChatUI:
@@ -153,7 +154,7 @@ class ChatUI:
         whole = key.startswith("doc-")
         key = key.removeprefix("doc-")
         try:
-            label, source, quote = _resolve(key, session["answers"])
+            label, source, quote, why = _resolve(key, session["answers"])
         except (ValueError, IndexError):
             return error_panel("That source belongs to an answer that is not finished or was cleared.")
         try:
@@ -163,7 +164,7 @@ class ChatUI:
         corpus = doc.corpus if doc else ""
         if whole:
             return document_panel(key, label, source, doc.text if doc else None, corpus)
-        return source_panel(key, label, source, quote, corpus)
+        return source_panel(key, label, source, quote, corpus, why)
 
 
 def build_ui(bot) -> gr.Blocks:

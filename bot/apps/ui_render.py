@@ -132,10 +132,24 @@ def _head(label: str, s: Source, corpus: str = "") -> str:
             f"{html.escape(s.title or s.doc_id)}</div><dl class=\"bot-src-meta\">{dl}</dl>")
 
 
-def source_panel(key: str, label: str, s: Source, quote: str | None, corpus: str = "") -> str:
-    """A source with its passage; the supporting sentence highlighted when the answer cites it."""
+def quote_reason(a: Answer, n: int) -> str:
+    """Why source [n]'s sentence is highlighted, from what the core listed it for: the answer's citation, the
+    note's quote, the claim check's pointer to a source the answer did not cite, or a passages answer."""
+    if a.mode == "passages":
+        return "No answer was generated: the highlighted sentence is the passage's closest to the question."
+    if any(c.n == n for c in a.citations):
+        return "The answer cites this source; the highlighted sentence is the closest to what it cites it for."
+    if a.fallback and any(q.n == n for q in a.fallback.quotes):
+        return "The note quotes this source: the highlighted sentence is among the closest to the question."
+    return ("The answer does not cite this source, but the claim check found one of its claims in the highlighted "
+            "sentence.")
+
+
+def source_panel(key: str, label: str, s: Source, quote: str | None, corpus: str = "", why: str | None = None) -> str:
+    """A source with its passage, the sentence `why` says highlighted (a source only retrieved has none)."""
     body = _highlight(s.text, quote) if quote else html.escape(s.text)
-    why = "The highlighted sentence supports the answer." if quote else "Retrieved, but not cited by the answer."
+    why = html.escape(why or ("The highlighted sentence supports the answer." if quote else
+                              "Retrieved, but not cited by the answer."))
     return (f'<div class="bot-src" data-key="{html.escape(key)}">{_head(label, s, corpus)}'
             f'<p class="bot-src-why">{why}</p><blockquote class="bot-passage">{body}</blockquote>'
             f'<a class="bot-doc-link" href="#doc-{html.escape(key)}">Show the whole document</a></div>')
