@@ -101,8 +101,7 @@ def gives_time_or_amount(answer: str, langs: tuple[str, ...]) -> bool:
     answer's language first: its number words count, declined too; an answer left in a source's language
     counts too)."""
     text = plain(answer)
-    f = extract(text, langs, claim=True, lang=langs[0] if langs else None)
-    if f.numbers or f.dates or f.months or f.weekdays or f.years:
+    if extract(text, langs, claim=True, lang=langs[0] if langs else None).has_time_or_number():
         return True
     words = letter_words(unidecode(text.lower()))
     if langs and any(_is_number_word(w, langs[0]) for w in words):

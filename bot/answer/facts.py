@@ -101,6 +101,13 @@ class Facts:
     anchors: list[str] = field(default_factory=list)  # the claim's capitalised words: what its numbers are about
     places: dict[str, str] = field(default_factory=dict)  # the claim's place words -> place id (places.py)
 
+    def has_time_or_number(self) -> bool:
+        return bool(self.numbers or self.dates or self.months or self.weekdays or self.years)
+
+    def has_checkable(self) -> bool:
+        """Something the claim check looks up word for word: a time or number, a name or a place."""
+        return self.has_time_or_number() or bool(self.names or self.places)
+
 
 def _number(tok: str) -> float | None:
     t = tok.rstrip(".")

@@ -178,8 +178,7 @@ def _recite(claims: list[Claim], passages: dict, vectors: Vectors, lang: str, la
     for c in claims:
         t = plain(c.text)
         f = extract(t, langs, claim=True, lang=lang)
-        if len(t.split()) > 3 and (f.numbers or f.dates or f.months or f.weekdays or f.years or f.names
-                                   or f.places):
+        if len(t.split()) > 3 and f.has_checkable():
             # only sources that hold all its facts need its vector (as in check_claims)
             ns = [n for n, p in passages.items() if n not in c.citations and not missing(f, [p], lang)
                   and not _unshared(t, [p], lang)]
@@ -221,10 +220,7 @@ def _bare(text: str, lang: str) -> bool:
     if not words or len(words) > 12:
         return False
     stop = stopwords()
-    kinds = []
-    for w in words:
-        f = extract(w, (lang, "en"), claim=True, lang=lang)
-        kinds.append(bool(f.numbers or f.dates or f.months or f.weekdays or f.years or f.names or f.places))
+    kinds = [extract(w, (lang, "en"), claim=True, lang=lang).has_checkable() for w in words]
     return kinds[0] and kinds[-1] and all(k or w.lower() in stop for w, k in zip(words, kinds))
 
 
