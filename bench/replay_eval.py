@@ -15,9 +15,10 @@ translation back, exactly; one it did not stays as generated. With `--model GGUF
 language is translated again by that model through llama.cpp, so the translation step is measured on a
 run's answers without generating them again.
 
-An answer of source numbers only gets its second try (`answer.retry_markers_only`): the run's own, when it
-made one; else, with `--model`, that model answers the second request; else the stand-in repeats the
-numbers, so the replay shows the refusal that follows when the second try says nothing either.
+An answer of source numbers only, or one that restates its question, gets its second try
+(`answer.retry_non_answers`): the run's own, when it made one; else, with `--model`, that model answers the
+second request; else the stand-in repeats the first answer, so the replay shows what follows when the second
+try says nothing either (the refusal after numbers only, a warning after a restatement).
 """
 from __future__ import annotations
 

@@ -126,7 +126,7 @@ class AnswerCheck(_Section):
     # an answer in another language than the question's, or with a clause in a source's, is translated
     # into it (one more LLM call; bot/answer/retranslate.py, measured in eval/README.md)
     translate_answers: bool = True
-    retry_markers_only: bool = True  # "[1] [2] [3]" is asked for again in sentences (bot/answer/again.py)
+    retry_non_answers: bool = True  # "[1] [2] [3]", or the question restated, is asked again (bot/answer/again.py)
 
 
 class Context(_Section):

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from bot.answer.again import only_markers, second_try
+from bot.answer.again import only_markers, restates, second_try
 from bot.answer.citations import MarkerStream, cite, clean_markers
 from bot.answer.context import given_sources
 from bot.answer.fallback import fallback_note, unchecked_warning
@@ -195,7 +195,7 @@ class Bot(Documents):
                                  lambda: Vectors(self._embedder(), self._centering, self._index))
             budget = cfg.context_window - cfg.max_tokens  # the second try's request must fit too, if made
             msgs, given, tokens = fit_messages(self.prompts, question, lang, pool, history[-6:], self.llm.count_tokens,
-                                               budget, self.settings.answer.retry_markers_only)
+                                               budget, self.settings.answer.retry_non_answers)
             trace.prompt, trace.sources_given, trace.prompt_tokens = msgs, given, tokens
             trace.dropped_sources = len(retrieved) - len(given)
             shown = MarkerStream(len(given))  # markers to no source are not shown while streaming either
@@ -221,8 +221,8 @@ class Bot(Documents):
             yield text
         else:
             text, trace.looped = clean_markers(loop.text(), len(given)), loop.cut
-            if (not cut_short and self.settings.answer.retry_markers_only and self.prompts.answer_again
-                    and only_markers(text)):
+            if (not cut_short and self.settings.answer.retry_non_answers and self.prompts.answer_again
+                    and (only_markers(text) or restates(text, question, lang))):
                 trace.first_try, t = text, time.perf_counter()
                 again = build_messages(self.prompts, question, lang, given, trace.prompt[1:-1], again=True)
                 text = yield from second_try(again, self.llm.stream, len(given), self.prompts.refusal(lang))
@@ -247,7 +247,7 @@ class Bot(Documents):
             text, claims = self.prompts.refusal(lang), []
             yield "\n\n" + text
         if mode == "generated" and not warning and not (note and note.warning):
-            warning = unchecked_warning(text, claims, self.prompts, lang)
+            warning = unchecked_warning(text, claims, self.prompts, lang, question)
         yield Answer(question=question, answer=text, citations=cite(text, given, claim),
                      sources=given, model=self.model_name, mode=mode, warning=warning or (note and note.warning),
                      timings=timings, trace=trace, cut_short=cut_short, claims=claims, fallback=note)

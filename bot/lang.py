@@ -103,6 +103,12 @@ def fold(word: str) -> str:
     return w[:STEM]
 
 
+# Words that negate what follows ("not in a runoff", "nicht in einer Stichwahl", "nie w drugiej turze"), in the
+# languages prompts/refusals.toml speaks. Stopword lists hold them unmarked and CLDR has none, so they are listed.
+NEGATIONS = frozenset("not no never nicht kein keine keinen keiner nie nigdy ikke ikkje aldri ne pas non jamais "
+                      "nunca не нет никогда".split())
+
+
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     """Function words of every language the detector knows (stopwords-iso lists).

@@ -138,7 +138,7 @@ class Trace:
     # answer.withhold_unfounded / withhold_unanswered: {"answer": the model's text the refusal replaced,
     # "claims": its checked claims}
     withheld: dict | None = None
-    # answer.retry_markers_only: the first answer, of source numbers only, that a second try replaced
+    # answer.retry_non_answers: the first answer (markers only, or the question restated) that a second try replaced
     first_try: str | None = None
     looped: str | None = None  # the repeats cut from an answer that looped, where the stream was ended (loops.py)
 

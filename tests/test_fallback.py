@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from bot import Bot
-from bot.answer.fallback import (EMPTY_WARNING, REFUSAL_HEAD, UNANSWERED_WARNING, UNCITED_WARNING,
-                                 UNSUPPORTED_WARNING, WITHHELD_WARNING)
+from bot.answer.fallback import (EMPTY_WARNING, REFUSAL_HEAD, RESTATES_WARNING, UNANSWERED_WARNING,
+                                 UNCITED_WARNING, UNSUPPORTED_WARNING, WITHHELD_WARNING)
 from bot.answer.prompt import Prompts, prompts_dir
 from bot.answer.refusal import is_refusal
 from bot.apps.openai_api import sources_text
@@ -119,10 +119,10 @@ def test_the_note_speaks_the_question_language_else_english(tmp_path):
     assert p.note("refused", "it") == REFUSAL_HEAD
     kinds = ("refused", "unsupported", "withheld", "unanswered")  # every refusal language has its own notes
     assert all(p.note(k, lang) != p.note(k, "en") for k in kinds for lang in p.refusals if lang != "en")
-    kinds = ("unsupported", "withheld", "unanswered", "uncited", "empty")  # and warnings, English as the code's
+    kinds = ("unsupported", "withheld", "unanswered", "uncited", "empty", "restates")  # warnings too; "it": English
     assert all(p.warning(k, lang) != p.warning(k, "en") for k in kinds for lang in p.refusals if lang != "en")
     assert [p.warning(k, "it") for k in kinds] == [UNSUPPORTED_WARNING, WITHHELD_WARNING, UNANSWERED_WARNING,
-                                                   UNCITED_WARNING, EMPTY_WARNING]
+                                                   UNCITED_WARNING, EMPTY_WARNING, RESTATES_WARNING]
     assert "notes" not in p.refusals and all(isinstance(v, str) for v in p.refusals.values())
     old = tmp_path / "prompts"
     old.mkdir()
@@ -220,7 +220,7 @@ def test_source_numbers_only_twice_is_a_refusal(seeded_config, ollama):
     assert any(contains_quote(q.quote, EVIDENCE) for q in a.fallback.quotes)
     assert ask(seeded_config, ollama, UNANSWERABLE).answer == "The sources don't say."
     ollama.requests.clear()
-    a = ask(seeded_config, ollama, UNANSWERABLE, retry_markers_only=False)
+    a = ask(seeded_config, ollama, UNANSWERABLE, retry_non_answers=False)
     assert a.answer == "[1] [2] [3] [4]" and a.warning == EMPTY_WARNING and len(_chats(ollama)) == 1
 
 

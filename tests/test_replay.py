@@ -4,7 +4,7 @@ The LLM is the Ollama stand-in: it answers q002 (German) in English and the bot'
 German lines, so the run holds an answer translated by `answer.translate_answers`; the replay must give back
 the same answer and scores from the run alone. q056 (unanswerable) gets an invented age, which the bot
 withholds; the replay must give the model's text back to the same path, not the refusal that replaced it.
-q042 gets source numbers only to the usual request and a sentence to the second try (answer.retry_markers_only);
+q042 gets source numbers only to the usual request and a sentence to the second try (answer.retry_non_answers);
 the replay must give both back in turn.
 """
 import json

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from bot.answer.again import only_markers
+from bot.answer.again import only_markers, restates
 from bot.answer.asks import asks_for_time_or_amount, gives_time_or_amount
 from bot.answer.claims import all_unsupported
 from bot.answer.refusal import is_refusal
@@ -40,6 +40,7 @@ UNANSWERED_HEAD = ("Note: the model's answer gave no time, date or number, which
 UNANSWERED_WARNING = "the model's answer was withdrawn: it gave no time, date or number, which the question asks for"
 UNCITED_WARNING = "the answer cites no source, so none of its claims could be checked against the sources"
 EMPTY_WARNING = "the model's answer is source numbers only: it is no answer"
+RESTATES_WARNING = "the answer only restates the question: it says nothing the question did not"
 NEAR = 0.03  # a further sentence is quoted only this close to the best one: the next is mostly off the question
 
 
@@ -79,7 +80,7 @@ def closest_sentences(question: str, lang: str, sources: list[Source], vectors, 
 _HEADS = {"refused": REFUSAL_HEAD, "unsupported": UNSUPPORTED_HEAD, "withheld": WITHHELD_HEAD,
           "unanswered": UNANSWERED_HEAD}
 _WARNINGS = {"unsupported": UNSUPPORTED_WARNING, "withheld": WITHHELD_WARNING, "unanswered": UNANSWERED_WARNING,
-             "uncited": UNCITED_WARNING, "empty": EMPTY_WARNING}
+             "uncited": UNCITED_WARNING, "empty": EMPTY_WARNING, "restates": RESTATES_WARNING}
 
 
 def _head(prompts, kind: str, lang: str, facts: str = "") -> str:
@@ -144,12 +145,15 @@ def unfounded(claims) -> list[str]:
     return list(dict.fromkeys(x for c in claims if c.supported is False for x in c.unfounded))
 
 
-def unchecked_warning(text: str, claims, prompts, lang: str) -> str | None:
+def unchecked_warning(text: str, claims, prompts, lang: str, question: str = "") -> str | None:
     """A warning for a generated answer the claim check could not look at: one that claims something and
-    cites nothing, or one of source numbers only. Without it such an answer would show no
-    sign of being unverified (or of being no answer). In the question's language, as the note is."""
+    cites nothing, one of source numbers only, or one that only restates the `question` (its claims may
+    well be supported: they repeat what it asks). Without it such an answer would show no sign of being
+    unverified (or of being no answer). In the question's language, as the note is."""
     if only_markers(text):
         return _warning(prompts, "empty", lang)
+    if question and restates(text, question, lang):
+        return _warning(prompts, "restates", lang)
     if is_refusal(text, list(prompts.refusals.values())) or not claims:
         return None
     return None if any(c.citations for c in claims) else _warning(prompts, "uncited", lang)

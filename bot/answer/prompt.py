@@ -36,7 +36,7 @@ class Prompts:
     notes: dict[str, dict[str, str]]  # the bot's own notes ([notes.KIND] in refusals.toml) by language
     translate: str = ""  # translate.txt (retrieval.translate); optional, so older prompt folders still load
     translate_answer: str = ""  # translate_answer.txt (answer.translate_answers); optional likewise
-    answer_again: str = ""  # answer_again.txt (answer.retry_markers_only); optional likewise: no second try if absent
+    answer_again: str = ""  # answer_again.txt (answer.retry_non_answers); optional likewise: no second try if absent
     warnings: dict[str, dict[str, str]] = field(default_factory=dict)  # [warnings.KIND] in refusals.toml by language
 
     @classmethod
@@ -112,7 +112,7 @@ def fit_messages(p: Prompts, question: str, lang: str, sources: list[Source], hi
     """Drop the lowest-ranked sources (then old history, then cut the last source) until the prompt fits.
 
     `budget` is the context window minus the tokens reserved for the answer. Returns messages, the sources
-    kept and the prompt's token count. With `again` (answer.retry_markers_only), the second try's request
+    kept and the prompt's token count. With `again` (answer.retry_non_answers), the second try's request
     (answer_again.txt, a longer last line) is built from the same sources, so it has to fit too.
     """
     sources, history = list(sources), list(history)

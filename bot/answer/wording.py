@@ -53,7 +53,7 @@ def beginnings(folded_words) -> set[str]:
     return {w[:k] for w in folded_words for k in range(3, STEM + 1)}
 
 
-def _key(word: str) -> str:
+def word_key(word: str) -> str:
     """A claim word's first STEM letters, a final vowel (a case ending: Rosją/Rosji, wizytę) left off."""
     w = full_fold(word)
     cut = w.rstrip("aeiouy")
@@ -66,5 +66,5 @@ def unshared(claim: str, passage_beginnings: set[str]) -> tuple[list[str], int] 
     words = content_words(claim)
     if len(words) < MIN_WORDS:
         return None
-    lacking = [w for w in words if _key(w) not in passage_beginnings]
+    lacking = [w for w in words if word_key(w) not in passage_beginnings]
     return (lacking, len(words)) if 2 * len(lacking) >= len(words) else None

@@ -20,9 +20,8 @@ from unidecode import unidecode
 
 # the refusal detector lives with the answer code, which the core's fallback uses; the eval re-exports it
 from bot.answer.refusal import REFUSAL_PATTERNS, is_refusal, normalize, strip_markers, tokens  # noqa: F401
+from bot.lang import NEGATIONS
 
-# Words that negate what follows ("not in a runoff", "nicht in einer Stichwahl", "nie w drugiej turze").
-NEGATIONS = frozenset("not no never nicht kein keine keinen keiner nie nigdy ikke ikkje aldri".split())
 NEGATION_WINDOW = 3  # words before an alias, within its clause
 ECHO_RUN = 4  # this many words in a row copied from the question are a restatement of it
 # A clause ends at punctuation or a contrast ("not X but Y"): a negation does not reach past it.

@@ -101,7 +101,7 @@ def score_item(bot, item: QAItem, retrieval_only: bool, judge: Judge | None, ref
         # the model's own text when answer.translate_answers put it into the question's language
         "answer_as_generated": as_generated if answer else None,
         "answer_withheld": withheld if answer else None,  # answer.withhold_*: the text the refusal replaced
-        "answer_first_try": answer.trace.first_try if answer else None,  # answer.retry_markers_only: markers only
+        "answer_first_try": answer.trace.first_try if answer else None,  # answer.retry_non_answers
         "warning": answer.warning if answer else None,
         "fallback": answer.fallback.kind if answer and answer.fallback else None,
         "citations": [{"n": c.n, "doc_id": c.doc_id, "chunk_id": c.chunk_id} for c in answer.citations]

@@ -1,0 +1,82 @@
+"""The second try (bot/answer/again.py) for an answer that only restates its question, as the 1.5B test model
+gave 30 of 550 answers in eleven runs (eval/README.md): what counts as a restatement, and the Bot asking once
+more, with the Ollama stand-in over the real seeds."""
+from __future__ import annotations
+
+import pytest
+
+from bot import Bot
+from bot.answer.again import restates
+from bot.answer.fallback import RESTATES_WARNING
+
+# eval/qa.jsonl q042, whose evidence passage the seeds hold (tests/test_fallback.py)
+QUESTION = "Für welche Oppositionspartei ist Nursultan Ermachanow als Anwalt tätig?"
+ECHO = "Nursultan Ermachanow ist als Anwalt für eine Oppositionspartei tätig [1]."
+ANSWER = "Ermachanow ist Anwalt der Oppositionspartei El Tiregi [1]."
+
+
+@pytest.mark.parametrize("answer,question,lang,expected", [
+    # q139 of the full run: every word is the question's, the asked "wykonalności" is missing
+    ("Kazachstan nie jest pewien w sprawie budowy elektrowni jądrowej, mimo gotowości Rosatomu do pomocy. [1]",
+     "Czego Kazachstan nie jest pewien w sprawie budowy elektrowni jądrowej, mimo gotowości Rosatomu do pomocy?",
+     "pl", True),
+    # q119: "in several spheres" for "in which spheres"; "several" is a function word (stopwords-iso)
+    ("Besides traditional sectors, Putin said Russia and Kazakhstan have been working together in several spheres. [1]",
+     "Besides traditional sectors, in which spheres did Putin say Russia and Kazakhstan have been working together?",
+     "en", True),
+    # q192: "står bak bildene" with the agency left out; "bildene" twice is still the question's word
+    ("Bildene står bak bildene i collagen av Putins besøk i Kasakhstan. [1]",
+     "Hvilket bildebyrå står bak bildene i collagen av Putins besøk i Kasakhstan?", "no", True),
+    (ECHO, QUESTION, "de", True),
+    # the same words, but a negation the question lacks: the answer to a yes/no question
+    ("Kasachstan unterstützt den Krieg Russlands gegen die Ukraine nicht [1].",
+     "Unterstützt Kasachstan den Krieg Russlands gegen die Ukraine?", "de", False),
+    # a reply word (a function word the question lacks) opening it
+    ("Ja, Kasachstan unterstützt den Krieg Russlands gegen die Ukraine [1].",
+     "Unterstützt Kasachstan den Krieg Russlands gegen die Ukraine?", "de", False),
+    # the choice of one alternative: CLDR's English "or" is in the question
+    ("Tokayev won in the first round [1].", "Did Tokayev win in the first round or in a runoff?", "en", False),
+    # a number the question lacks ("dwa", 2): an answer, right or invented
+    ("Wizyta Putina w Kazachstanie trwała dwa dni [1].", "Ile dni trwała listopadowa wizyta Putina w Kazachstanie?",
+     "pl", False),
+    # names the question lacks
+    ("Tokajew prowadził rozmowy w Paryżu z Emmanuelem Macronem [2].",
+     "Z którym przywódcą Tokajew miał prowadzić rozmowy w Paryżu?", "pl", False),
+    ("[1] [2]", QUESTION, "de", False),  # markers only: only_markers' case, asked again as such
+])
+def test_an_answer_that_restates_its_question(answer, question, lang, expected):
+    assert restates(answer, question, lang) is expected
+
+
+def _echo_first(body) -> str:
+    """The restatement to the usual request, an answer when the last line asks for full sentences (again.txt)."""
+    return ECHO if body["messages"][-1]["content"].rstrip().endswith("citing sources as [n]:") else ANSWER
+
+
+def _chats(ollama) -> list[dict]:
+    return [r["json"] for r in ollama.requests if r["path"] == "/api/chat"]
+
+
+def test_a_restated_question_is_asked_for_again(seeded_config, ollama):
+    """The second answer streams after the first, is the Answer's text and is checked; the first stays in
+    the trace. Asked twice, the restatement stays (it is no refusal: its claim may be true) with a warning
+    that it says nothing the question did not; so it does with the switch off, after one request."""
+    ollama.reply = _echo_first
+    bot = Bot.from_config(seeded_config(llm={"host": ollama.url}))
+    items = list(bot.stream(QUESTION))
+    a, deltas = items[-1], "".join(items[:-1])
+    assert a.answer == ANSWER and a.trace.first_try == ECHO and a.warning is None
+    assert deltas.startswith(ECHO + "\n\n") and deltas.endswith(ANSWER) and len(_chats(ollama)) == 2
+    assert a.claims and a.claims[0].supported is True
+
+    ollama.reply = ECHO
+    a = bot.ask(QUESTION)
+    assert a.answer == ECHO and a.trace.first_try == ECHO
+    assert a.warning == "die Antwort wiederholt nur die Frage: sie sagt nichts, was nicht schon in der Frage steht"
+    ollama.requests.clear()
+    off = Bot.from_config(seeded_config(llm={"host": ollama.url}, answer={"retry_non_answers": False}))
+    a = off.ask(QUESTION)
+    assert a.answer == ECHO and a.trace.first_try is None and len(_chats(ollama)) == 1
+    assert a.warning.startswith("die Antwort wiederholt nur die Frage")
+    ollama.reply = "Nursultan Ermachanow is a lawyer for an opposition party [1]."  # English: the code's words
+    assert off.ask("Which opposition party is Nursultan Ermachanow a lawyer for?").warning == RESTATES_WARNING
