@@ -36,7 +36,7 @@ def main() -> int:
     ap.add_argument("run", help="a bot eval run folder (results.jsonl, summary.json)")
     ap.add_argument("--out", default="/tmp/replayed", help="where the new run folder goes")
     ap.add_argument("--model", help="a GGUF (llama.cpp) that translates answers in the wrong language and makes "
-                    "the second try for answers of source numbers only")
+                    "the second try for answers of source numbers only or of the question's own words")
     args = ap.parse_args()
 
     from bot import Bot

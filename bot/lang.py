@@ -106,7 +106,7 @@ def fold(word: str) -> str:
 # Words that negate what follows ("not in a runoff", "nicht in einer Stichwahl", "nie w drugiej turze"), in the
 # languages prompts/refusals.toml speaks. Stopword lists hold them unmarked and CLDR has none, so they are listed.
 NEGATIONS = frozenset("not no never nicht kein keine keinen keiner nie nigdy ikke ikkje aldri ne pas non jamais "
-                      "nunca не нет никогда".split())
+                      "ni nunca не нет никогда".split())
 
 
 @lru_cache(maxsize=1)

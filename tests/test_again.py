@@ -1,6 +1,6 @@
-"""The second try (bot/answer/again.py) for an answer that only restates its question, as the 1.5B test model
-gave 30 of 550 answers in eleven runs (eval/README.md): what counts as a restatement, and the Bot asking once
-more, with the Ollama stand-in over the real seeds."""
+"""The second try (bot/answer/again.py) for an answer that only restates its question, as 25 of the 1.5B test
+model's 399 answers in eleven runs did (none of them right; eval/README.md): what counts as a restatement, and
+the Bot asking once more, with the Ollama stand-in over the real seeds."""
 from __future__ import annotations
 
 import pytest
@@ -11,7 +11,7 @@ from bot.answer.fallback import RESTATES_WARNING
 
 # eval/qa.jsonl q042, whose evidence passage the seeds hold (tests/test_fallback.py)
 QUESTION = "Für welche Oppositionspartei ist Nursultan Ermachanow als Anwalt tätig?"
-ECHO = "Nursultan Ermachanow ist als Anwalt für eine Oppositionspartei tätig [1]."
+ECHO = "Nursultan Ermachanow ist als Anwalt für die Oppositionspartei tätig [1]."
 ANSWER = "Ermachanow ist Anwalt der Oppositionspartei El Tiregi [1]."
 
 
@@ -20,22 +20,33 @@ ANSWER = "Ermachanow ist Anwalt der Oppositionspartei El Tiregi [1]."
     ("Kazachstan nie jest pewien w sprawie budowy elektrowni jądrowej, mimo gotowości Rosatomu do pomocy. [1]",
      "Czego Kazachstan nie jest pewien w sprawie budowy elektrowni jądrowej, mimo gotowości Rosatomu do pomocy?",
      "pl", True),
-    # q119: "in several spheres" for "in which spheres"; "several" is a function word (stopwords-iso)
+    # q119: "in several spheres" for "in which spheres" restates it too, but a function word of more than three
+    # letters may be the answer ("second", "once", "ersten"), so the rule lets it stand: a miss it accepts
     ("Besides traditional sectors, Putin said Russia and Kazakhstan have been working together in several spheres. [1]",
      "Besides traditional sectors, in which spheres did Putin say Russia and Kazakhstan have been working together?",
-     "en", True),
+     "en", False),
+    ("Tokayev was elected in the second round [1].", "In which round was Tokayev elected?", "en", False),
+    ("Putins Besuch dauerte einen Tag [1].", "Wie lange dauerte Putins Besuch?", "de", False),  # capitalised
+    ("Kasachstan will der EU beitreten [1].", "Wem will Kasachstan beitreten?", "de", False),
+    ("Putin visited Kazakhstan in May [1].", "When did Putin visit Kazakhstan?", "en", False),  # a month
+    # a yes/no question (no question word) is answered by its own words: "yes"
+    ("Tokajew hat Putin in Astana getroffen [1].", "Hat Tokajew Putin in Astana getroffen?", "de", False),
+    ("Tokajew wygrał w pierwszej turze [1].", "Czy Tokajew wygrał w pierwszej turze, czy w drugiej?", "pl", False),
+    ("Pierwsza wizyta Tokajewa w Moskwie po reelekcji [1].",  # q052: a choice, "czy" inside the question
+     "Co odbyło się wcześniej: pierwsza wizyta Tokajewa w Moskwie po reelekcji czy jego pierwsza wizyta w Moskwie "
+     "jako nowy prezydent?", "pl", False),
+    ("Kazakhstan didn't support the war [1].", "What did Kazakhstan support, the war?", "en", False),
+    ("The sources don't say.", "What do the sources say about Tokayev's wife?", "en", False),  # a refusal
+    ("Die Quellen sagen dazu nichts.", "Was sagen die Quellen über Tokajews Frau?", "de", False),
     # q192: "står bak bildene" with the agency left out; "bildene" twice is still the question's word
     ("Bildene står bak bildene i collagen av Putins besøk i Kasakhstan. [1]",
      "Hvilket bildebyrå står bak bildene i collagen av Putins besøk i Kasakhstan?", "no", True),
     (ECHO, QUESTION, "de", True),
-    # the same words, but a negation the question lacks: the answer to a yes/no question
-    ("Kasachstan unterstützt den Krieg Russlands gegen die Ukraine nicht [1].",
-     "Unterstützt Kasachstan den Krieg Russlands gegen die Ukraine?", "de", False),
-    # a reply word (a function word the question lacks) opening it
-    ("Ja, Kasachstan unterstützt den Krieg Russlands gegen die Ukraine [1].",
-     "Unterstützt Kasachstan den Krieg Russlands gegen die Ukraine?", "de", False),
+    # a negation or a reply word the question lacks
+    ("Kasachstan unterstützt den Krieg Russlands nicht [1].", "Welchen Krieg unterstützt Kasachstan?", "de", False),
+    ("Ja, Kasachstan unterstützt den Krieg [1].", "Welchen Krieg unterstützt Kasachstan?", "de", False),
     # the choice of one alternative: CLDR's English "or" is in the question
-    ("Tokayev won in the first round [1].", "Did Tokayev win in the first round or in a runoff?", "en", False),
+    ("Tokayev won in the first round [1].", "In which round did Tokayev win, the first or a runoff?", "en", False),
     # a number the question lacks ("dwa", 2): an answer, right or invented
     ("Wizyta Putina w Kazachstanie trwała dwa dni [1].", "Ile dni trwała listopadowa wizyta Putina w Kazachstanie?",
      "pl", False),

@@ -19,17 +19,20 @@ import re
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator
 
-from babel import Locale, UnknownLocaleError
+import stopwordsiso
 
+from bot.answer.asks import asking_word
 from bot.answer.citations import MarkerStream, clean_markers
 from bot.answer.claims import plain
-from bot.answer.facts import extract
+from bot.answer.facts import _babel_locale, extract
+from bot.answer.refusal import is_refusal
 from bot.answer.wording import word_key
 from bot.errors import BotError
 from bot.lang import NEGATIONS, stopwords
 
 _WORD = re.compile(r"\w")
 _WORDS = re.compile(r"\w+")
+_NOT = re.compile(r"(?i)n['’]t\b|\bn['’]")  # English "didn't", French "n'a": the negation inside a word
 
 
 def only_markers(text: str) -> bool:
@@ -38,43 +41,47 @@ def only_markers(text: str) -> bool:
     return not _WORD.search(plain(text))
 
 
-def restates(text: str, question: str, lang: str) -> bool:
-    """An answer that says nothing its question did not: each of its words is a word of the question (on its
-    first five folded letters, as the claim check compares words) or a function word, and it gives no number,
-    date or year the question lacks. "Kazachstan nie jest pewien w sprawie budowy elektrowni jądrowej [1]." to
-    "Czego Kazachstan nie jest pewien w sprawie budowy elektrowni jądrowej?" is one. Three kinds of answer
-    are made of the question's words and still answer it: a reply word the question lacks at the start ("Ja,
-    ...", "Tak, ..."), a negation the question lacks ("... unterstützt den Krieg nicht"), and the choice of
-    one alternative of an "X or Y?" question (the language's "or", from CLDR)."""
-    words = [w.lower() for w in _WORDS.findall(plain(text))]
-    if not words:
-        return False  # markers only: only_markers' case
-    qwords = {w.lower() for w in _WORDS.findall(question)}
-    asked, stop = {word_key(w) for w in qwords}, stopwords()
-    if (words[0] in stop and word_key(words[0]) not in asked) or (NEGATIONS & set(words)) - qwords \
-            or _or_word(lang) in qwords:
+def restates(text: str, question: str, lang: str, refusals: Iterable[str] = ()) -> bool:
+    """An answer to a wh-question that says nothing the question did not: each of its words is one of the
+    question's (on its first five folded letters, `word_key`) or a lower-case function word of the answer's
+    language of at most three letters ("w", "er", "die"), and it names no number, date, month, weekday or year
+    the question lacks. "Kazachstan nie jest pewien w sprawie budowy elektrowni jądrowej [1]." to "Czego
+    Kazachstan nie jest pewien w sprawie budowy elektrowni jądrowej?" is one.
+
+    Not one: the answer to a yes/no question ("Hat Tokajew Putin getroffen?" has no question word: "Tokajew hat
+    Putin getroffen" answers it) or to a choice (the language's "or" from CLDR, or Polish "czy" inside the
+    question); a reply word or a negation the question lacks ("Ja, ...", "... nicht", "didn't"); a refusal
+    (the `refusals` configured, and the known patterns); any longer or capitalised word ("zweiten", "Tag", "EU")."""
+    words = _WORDS.findall(plain(text))
+    asking = asking_word(question)
+    if not words or asking in (None, "czy") or is_refusal(text, refusals):
+        return False
+    qwords = [w.lower() for w in _WORDS.findall(question)]
+    asked, low = {word_key(w) for w in qwords}, [w.lower() for w in words]
+    stop = stopwordsiso.stopwords(lang) if stopwordsiso.has_lang(lang) else stopwords()
+    if (low[0] in stop and word_key(low[0]) not in asked) or (NEGATIONS & set(low)) - set(qwords) \
+            or (_NOT.search(text) and not _NOT.search(question)) or _or_word(lang) in qwords or "czy" in qwords[1:]:
         return False
     told = extract(plain(text), (lang, "en"), claim=True, lang=lang)
     known = extract(question, (lang, "en"), claim=True, lang=lang)
-    if told.numbers - known.numbers or told.dates - known.dates or told.years - known.years:
+    if any(getattr(told, k) - getattr(known, k) for k in ("numbers", "dates", "months", "weekdays", "years")):
         return False
-    return all(w in stop or word_key(w) in asked for w in words)
+    return all(word_key(w.lower()) in asked or (w.islower() and len(w) <= 3 and w in stop) for w in words)
 
 
 @lru_cache(maxsize=64)
 def _or_word(lang: str) -> str:
     """The language's "or" (CLDR's list pattern "{0} oder {1}"), or "" where Babel has none."""
-    try:
-        pattern = Locale.parse(lang).list_patterns["or"]["end"]
-    except (KeyError, ValueError, TypeError, UnknownLocaleError):
-        return ""
+    loc = _babel_locale(lang)
+    pattern = loc.list_patterns.get("or", {}).get("end", "") if loc else ""
     return pattern.replace("{0}", " ").replace("{1}", " ").strip(" ,").lower()
 
 
 def second_try(messages: list[dict], stream: Callable[[list[dict]], Iterable[str]], n_sources: int,
-               refusal: str) -> Iterator[str]:
+               keep: str) -> Iterator[str]:
     """Stream the second answer after what came ("\\n\\n" first, as a translation follows its original) and
-    return its text, or the refusal when it holds only markers too or the LLM fails on the way."""
+    return its text; or, when it holds only markers or the LLM fails on the way, `keep`: the refusal after
+    an answer of markers, the first answer after a restatement (its claim may be true)."""
     yield "\n\n"
     parts, shown, text = [], MarkerStream(n_sources), ""
     try:
@@ -83,9 +90,9 @@ def second_try(messages: list[dict], stream: Callable[[list[dict]], Iterable[str
             yield from filter(None, [shown.feed(delta)])
         yield from filter(None, [shown.flush()])
         text = clean_markers("".join(parts), n_sources)
-    except BotError:  # what came of it is lost: the refusal is what the first try amounted to
+    except BotError:  # what came of it is lost: `keep` is what the first try amounted to
         pass
     if only_markers(text):
-        yield ("\n\n" if parts else "") + refusal  # after a blank line when text came, as every replacement is
-        return refusal
+        yield ("\n\n" if parts else "") + keep  # after a blank line when text came, as every replacement is
+        return keep
     return text

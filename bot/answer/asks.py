@@ -36,8 +36,18 @@ _ASKS = re.compile(
 # its second one, "What did Putin say, when ...?" in its first (and not for a time).
 _ASKING = re.compile(
     r"(?i)^\W*(?:\w{1,4}\s+)?(?:what|who|whom|whose|which|where|why|how|when|was|wer|wen|wem|wo|warum|wie|wann"
-    r"|welche\w*|co|kto|kogo|komu|gdzie|dlaczego|jak\w*|któr\w*|czy|kiedy|ile|ilu|hva|hvem|hvor|hvorfor|hvilke\w*"
+    r"|welche\w*|co|czego|czemu|czym|czyj\w*|kto|kogo|komu|gdzie|dlaczego|jak\w*|któr\w*|czy|kiedy|ile|ilu|hva|hvem|hvor|hvorfor|hvilke\w*"
     r"|når|qu\w*|cu[aá]\w*|dónde|cómo|où|comment|combien|что|кто|где|почему|как\w*|когда|сколько)\b")
+
+
+def asking_word(question: str) -> str | None:
+    """The question word of the first clause that begins with one ("Besides Luhansk, which ..." -> "which"),
+    lower case; None for a question without one, a yes/no question ("Hat Tokajew ...?")."""
+    for part in question.split(","):
+        m = _ASKING.search(part)
+        if m:
+            return m.group().split()[-1].strip("¿¡\"'«»„“").lower()
+    return None
 
 
 def asks_for_time_or_amount(question: str) -> bool:

@@ -152,7 +152,7 @@ def unchecked_warning(text: str, claims, prompts, lang: str, question: str = "")
     unverified (or of being no answer). In the question's language, as the note is."""
     if only_markers(text):
         return _warning(prompts, "empty", lang)
-    if question and restates(text, question, lang):
+    if question and restates(text, question, lang, prompts.refusals.values()):
         return _warning(prompts, "restates", lang)
     if is_refusal(text, list(prompts.refusals.values())) or not claims:
         return None
