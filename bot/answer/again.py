@@ -8,9 +8,9 @@ line differs, so the prompt cache reuses the rest. When the second answer says n
 gets the refusal in the question's language, which is what an answer of markers amounts to, and the
 fallback note then quotes the closest sentences as it does for any refusal.
 
-It gave 13 more answers of the question's own words ("Kazachstan nie jest pewien w sprawie budowy
-elektrowni jądrowej [1]." to "Czego Kazachstan nie jest pewien w sprawie budowy elektrowni jądrowej?"),
-12 of them wrong; the same second request made 3 of those right (eval/README.md). A restatement asked twice
+It gave 8 more answers of the question's own words ("Kazachstan nie jest pewien w sprawie budowy elektrowni
+jądrowej [1]." to "Czego Kazachstan nie jest pewien w sprawie budowy elektrowni jądrowej?"), none right;
+the same second request made 3 of them right (eval/README.md). A restatement asked twice
 stays, with a warning (bot/answer/fallback.py): its claim may be true, so it is no refusal.
 """
 from __future__ import annotations
