@@ -123,9 +123,7 @@ class AnswerCheck(_Section):
     # that gives a number or date no source given nor the question holds (bot/answer/fallback.py, eval/README.md)
     withhold_unfounded: bool = True
     withhold_unanswered: bool = True  # and one giving no time or number to "how long?", "how many?" (asks.py)
-    # an answer in another language than the question's, or with a clause in a source's, is translated
-    # into it (one more LLM call; bot/answer/retranslate.py, measured in eval/README.md)
-    translate_answers: bool = True
+    translate_answers: bool = True  # an answer not (all) in the question's language is translated (retranslate.py)
     retry_non_answers: bool = True  # "[1] [2] [3]", or the question restated, is asked again (bot/answer/again.py)
 
 
@@ -260,7 +258,9 @@ def load_settings(path: str | os.PathLike | None = None, **overrides) -> Setting
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
-        raise BotError(f"config {cfg_path}: {where}: {err['msg']}; fix that setting (see README, Configuration)") from None
+        fix = {"answer.retry_markers_only": "renamed answer.retry_non_answers: use that"}.get(  # settings renamed
+            where, f"{err['msg']}; fix that setting")
+        raise BotError(f"config {cfg_path}: {where}: {fix} (see README, Configuration)") from None
     for name in (settings.store.collection, *settings.collections):
         try:
             check_collection_name(name)

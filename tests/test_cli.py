@@ -158,7 +158,8 @@ def test_invalid_toml(tmp_path):
 
 @pytest.mark.parametrize("body,where", [('[llm]\nmodle = "gemma3:4b"\n', "llm.modle"),
                                         ("[retrieval]\ntop_k = 0\n", "retrieval.top_k"),
-                                        ("[nonsense]\nx = 1\n", "nonsense")])
+                                        ("[nonsense]\nx = 1\n", "nonsense"),
+                                        ("[answer]\nretry_markers_only = true\n", "renamed answer.retry_non_answers")])
 def test_bad_config_settings_are_named(tmp_path, body, where):
     cfg = tmp_path / "config.toml"
     cfg.write_text(body, encoding="utf-8")
