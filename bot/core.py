@@ -226,7 +226,7 @@ class Bot(Documents):
                 trace.first_try, t = text, time.perf_counter()
                 again = build_messages(self.prompts, question, lang, given, trace.prompt[1:-1], again=True)
                 keep = self.prompts.refusal(lang) if only_markers(text) else text
-                text = yield from second_try(again, self.llm.stream, len(given), keep)
+                text, warning = yield from second_try(again, self.llm.stream, len(given), keep)
                 timings["generate_s"] = trace.timings["generate_s"] = timings["generate_s"] + time.perf_counter() - t
             if not cut_short and self.settings.answer.translate_answers:
                 translated = self._in_language(text, lang, given, trace, timings)

@@ -29,6 +29,7 @@ ANSWER = "Ermachanow ist Anwalt der Oppositionspartei El Tiregi [1]."
     ("Putins Besuch dauerte einen Tag [1].", "Wie lange dauerte Putins Besuch?", "de", False),  # capitalised
     ("Kasachstan will der EU beitreten [1].", "Wem will Kasachstan beitreten?", "de", False),
     ("Putin visited Kazakhstan in May [1].", "When did Putin visit Kazakhstan?", "en", False),  # a month
+    ("Tokayev will visit Moscow now [1].", "When will Tokayev visit Moscow?", "en", False),  # CLDR's "now"
     # a yes/no question (no question word) is answered by its own words: "yes"
     ("Tokajew hat Putin in Astana getroffen [1].", "Hat Tokajew Putin in Astana getroffen?", "de", False),
     ("Tokajew wygrał w pierwszej turze [1].", "Czy Tokajew wygrał w pierwszej turze, czy w drugiej?", "pl", False),
@@ -91,3 +92,17 @@ def test_a_restated_question_is_asked_for_again(seeded_config, ollama):
     assert a.warning.startswith("die Antwort wiederholt nur die Frage")
     ollama.reply = "Nursultan Ermachanow is a lawyer for an opposition party [1]."  # English: the code's words
     assert off.ask("Which opposition party is Nursultan Ermachanow a lawyer for?").warning == RESTATES_WARNING
+
+
+def test_a_second_try_that_fails_keeps_the_restatement_and_says_so(seeded_config, ollama):
+    """The LLM failing during the second try (after two chunks, as Ollama reports a failure once streaming has
+    begun): the restatement stays the answer, and the warning says the second try failed rather than only
+    that the answer restates the question (a new user saw the stray words and no word of the failure)."""
+    def reply(body) -> str:
+        ollama.set_error(mid_stream=2, path="/api/chat")  # the next request, the second try, fails
+        return ECHO
+
+    ollama.reply = reply
+    a = Bot.from_config(seeded_config(llm={"host": ollama.url})).ask(QUESTION)
+    assert a.answer == ECHO and a.trace.first_try == ECHO and len(_chats(ollama)) == 2
+    assert a.warning.endswith("(the second try failed)")

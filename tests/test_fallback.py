@@ -325,7 +325,7 @@ def test_a_second_try_that_fails_midway_ends_in_the_refusal_after_a_blank_line()
             while True:
                 out.append(next(gen))
         except StopIteration as stop:
-            assert stop.value == "Keine Antwort."
+            assert stop.value == ("Keine Antwort.", "the connection dropped (the second try failed)")
         assert "".join(out) == shown
 
 

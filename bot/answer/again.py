@@ -20,8 +20,9 @@ from functools import lru_cache
 from typing import Callable, Iterable, Iterator
 
 import stopwordsiso
+from unidecode import unidecode
 
-from bot.answer.asks import asking_word
+from bot.answer.asks import asking_word, time_words
 from bot.answer.citations import MarkerStream, clean_markers
 from bot.answer.claims import plain
 from bot.answer.facts import _babel_locale, extract
@@ -51,7 +52,8 @@ def restates(text: str, question: str, lang: str, refusals: Iterable[str] = ()) 
     Not one: the answer to a yes/no question ("Hat Tokajew Putin getroffen?" has no question word: "Tokajew hat
     Putin getroffen" answers it) or to a choice (the language's "or" from CLDR, or Polish "czy" inside the
     question); a reply word or a negation the question lacks ("Ja, ...", "... nicht", "didn't"); a refusal
-    (the `refusals` configured, and the known patterns); any longer or capitalised word ("zweiten", "Tag", "EU")."""
+    (the `refusals` configured, and the known patterns); any longer or capitalised word ("zweiten", "Tag", "EU"),
+    and a word of time ("now")."""
     words = _WORDS.findall(plain(text))
     asking = asking_word(question)
     if not words or asking in (None, "czy") or is_refusal(text, refusals):
@@ -66,7 +68,9 @@ def restates(text: str, question: str, lang: str, refusals: Iterable[str] = ()) 
     known = extract(question, (lang, "en"), claim=True, lang=lang)
     if any(getattr(told, k) - getattr(known, k) for k in ("numbers", "dates", "months", "weekdays", "years")):
         return False
-    return all(word_key(w.lower()) in asked or (w.islower() and len(w) <= 3 and w in stop) for w in words)
+    units, phrases = time_words(lang)  # CLDR's "now", "heute", "teraz": a short word that answers "when?"
+    return all(word_key(w.lower()) in asked or (w.islower() and len(w) <= 3 and w in stop
+                                                and unidecode(w) not in units | phrases) for w in words)
 
 
 @lru_cache(maxsize=64)
@@ -80,19 +84,20 @@ def _or_word(lang: str) -> str:
 def second_try(messages: list[dict], stream: Callable[[list[dict]], Iterable[str]], n_sources: int,
                keep: str) -> Iterator[str]:
     """Stream the second answer after what came ("\\n\\n" first, as a translation follows its original) and
-    return its text; or, when it holds only markers or the LLM fails on the way, `keep`: the refusal after
-    an answer of markers, the first answer after a restatement (its claim may be true)."""
+    return (its text, None); or, when it holds only markers or the LLM fails on the way, `keep` (the refusal
+    after an answer of markers, the first answer after a restatement: its claim may be true) and the LLM's
+    error, if one ended it, for the answer's warning."""
     yield "\n\n"
-    parts, shown, text = [], MarkerStream(n_sources), ""
+    parts, shown, text, failed = [], MarkerStream(n_sources), "", None
     try:
         for delta in stream(messages):
             parts.append(delta)
             yield from filter(None, [shown.feed(delta)])
         yield from filter(None, [shown.flush()])
         text = clean_markers("".join(parts), n_sources)
-    except BotError:  # what came of it is lost: `keep` is what the first try amounted to
-        pass
+    except BotError as exc:  # what came of it is lost: `keep` is what the first try amounted to
+        failed = f"{exc} (the second try failed)"
     if only_markers(text):
         yield ("\n\n" if parts else "") + keep  # after a blank line when text came, as every replacement is
-        return keep
-    return text
+        return keep, failed
+    return text, None
