@@ -167,6 +167,13 @@ def test_bad_config_settings_are_named(tmp_path, body, where):
     assert where in line and str(cfg) in line
 
 
+def test_a_bad_setting_from_the_environment_names_its_variable(tmp_path):
+    """The file is fine; the variable is not: the error names the variable, not the file (a new user's report)."""
+    line = one_line_error(run_cli("search", "Putin", env={"BOT_ANSWER__RETRY_MARKERS_ONLY": "true"}))
+    assert line.startswith("error: environment variable BOT_ANSWER__RETRY_MARKERS_ONLY: answer.retry_markers_only: "
+                           "renamed answer.retry_non_answers")
+
+
 def test_help_comes_from_docstrings():
     top = run_cli("--help")
     assert top.returncode == 0 and "source-citing question-answering bot" in top.stdout
