@@ -258,8 +258,8 @@ def load_settings(path: str | os.PathLike | None = None, **overrides) -> Setting
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
-        fix = {"answer.retry_markers_only": "renamed answer.retry_non_answers"}.get(where, f"{err['msg']}; fix that setting")
-        env = "BOT_" + "__".join(str(p).upper() for p in err["loc"])  # a setting may come from there, not the file
+        fix = {"answer.retry_markers_only": "renamed answer.retry_non_answers"}.get(where, f"{err['msg']}; fix it")
+        env = "BOT_" + where.upper().replace(".", "__")  # a setting may come from there, not from the file
         origin = f"environment variable {env}" if env in os.environ else f"config {cfg_path}"
         raise BotError(f"{origin}: {where}: {fix} (see README, Configuration)") from None
     for name in (settings.store.collection, *settings.collections):

@@ -36,7 +36,8 @@ _ASKS = re.compile(
 # its second one, "What did Putin say, when ...?" in its first (and not for a time).
 _ASKING = re.compile(
     r"(?i)^\W*(?:\w{1,4}\s+)?(?:what|who|whom|whose|which|where|why|how|when|was|wer|wen|wem|wo|warum|wie|wann"
-    r"|welche\w*|co|czego|czemu|czym|czyj\w*|kto|kogo|komu|gdzie|dlaczego|jak\w*|któr\w*|czy|kiedy|ile|ilu|hva|hvem|hvor|hvorfor|hvilke\w*"
+    r"|welche\w*|co|czego|czemu|czym|czyj\w*|kto|kogo|komu|gdzie|dlaczego|jak\w*|któr\w*|czy|kiedy|ile|ilu"
+    r"|hva|hvem|hvor|hvorfor|hvilke\w*"
     r"|når|qu\w*|cu[aá]\w*|dónde|cómo|où|comment|combien|что|кто|где|почему|как\w*|когда|сколько)\b")
 
 
