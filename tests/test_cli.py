@@ -167,7 +167,7 @@ def test_bad_config_settings_are_named(tmp_path, body, where):
     assert where in line and str(cfg) in line
 
 
-def test_a_bad_setting_from_the_environment_names_its_variable(tmp_path):
+def test_a_bad_setting_from_the_environment_names_its_variable():
     """The file is fine; the variable is not: the error names the variable, not the file (a new user's report)."""
     line = one_line_error(run_cli("search", "Putin", env={"BOT_ANSWER__RETRY_MARKERS_ONLY": "true"}))
     assert line.startswith("error: environment variable BOT_ANSWER__RETRY_MARKERS_ONLY: answer.retry_markers_only: "
