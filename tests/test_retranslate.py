@@ -164,3 +164,21 @@ def test_translation_can_be_turned_off(seeded_config, ollama):
     answer = bot.ask("Wann reiste Tokajew nach Moskau?")
     assert answer.answer.startswith("Tokayev travelled to Moscow on 28 November [")
     assert json.dumps(answer.to_json(trace=True)["trace"]["translated_from"]) == "null"
+
+
+def test_a_translation_that_changes_a_fact_is_dropped(seeded_config, ollama):
+    """The translation gives the 29th where the answer said the 28th (the 1.5B model turned Norwegian "fire",
+    four, into German "fünf" so): no translation, so the answer stays as written, in English, and is checked
+    as such (the seeds' German passage has Moscow on 28 November: supported). A translation that keeps the
+    date is taken (the test above)."""
+    from bot import Bot
+
+    def reply(body: dict) -> str:
+        if "Translate each numbered line" in body["messages"][-1]["content"]:
+            return "1. Tokajew reiste am 29. November nach Moskau."
+        return _scripted(body)
+
+    ollama.reply = reply
+    answer = Bot.from_config(seeded_config(llm={"host": ollama.url})).ask("Wann reiste Tokajew nach Moskau?")
+    assert answer.answer.startswith("Tokayev travelled to Moscow on 28 November [")
+    assert answer.trace.translated_from is None and answer.claims[0].supported is True

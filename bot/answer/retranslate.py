@@ -20,6 +20,7 @@ import time
 from typing import Iterable
 
 from bot.answer.claims import plain, split_claims
+from bot.answer.facts import extract
 from bot.answer.refusal import is_refusal
 from bot.errors import LLMUnavailable
 from bot.lang import detect_lang, letter_words, sentences
@@ -141,9 +142,21 @@ def in_language(text: str, lang: str, n_sources: int, template: str, language: s
     if not claims:
         return None
     fixed = rebuild(chat([{"role": "user", "content": prompt}]), claims)
-    if not fixed or off_language(fixed, lang, others):
+    if not fixed or off_language(fixed, lang, others) or _facts_changed(text, fixed, (found, lang)):
         return None
     return fixed, found
+
+
+def _facts_changed(text: str, fixed: str, langs: tuple[str, str]) -> bool:
+    """The translation puts another number, date or year in place of one of the answer's: the 1.5B model turned
+    Norwegian "fire" (four) into German "fünf" (q179), and the claim check then withheld the answer for a five
+    no source holds. A translation that changes a fact is no translation, so the answer stays as the model
+    wrote it. Only a replaced fact counts: a number word read in one language and not the other ("to", two
+    in Norwegian, a preposition in English) adds or drops one without changing any."""
+    read = lambda t, lang: extract(plain(t), (*langs, "en"), claim=True, lang=lang)  # noqa: E731
+    was, now = read(text, langs[0]), read(fixed, langs[1])
+    return any(getattr(was, k) - getattr(now, k) and getattr(now, k) - getattr(was, k)
+               for k in ("numbers", "dates", "years"))
 
 
 def answer_in_language(text: str, lang: str, n_sources: int, prompts, chat, count_tokens,
