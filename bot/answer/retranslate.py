@@ -128,8 +128,8 @@ def rebuild(reply: str, claims: list) -> str | None:
 def in_language(text: str, lang: str, n_sources: int, template: str, language: str, refusal: str,
                 refusals: list[str], chat, name=lambda code: code, others: Iterable[str] = ()) -> tuple[str, str] | None:
     """(the answer in the question's language, the language it came in), or None when it already is in it,
-    cannot be told, or the translation fails or is in yet another language or still holds a clause in one of
-    `others` (the sources' languages). `chat` is the backend's."""
+    cannot be told, or the translation fails, is in yet another language, still holds a clause in one of
+    `others` (the sources' languages) or changes a fact (_facts_changed). `chat` is the backend's."""
     others = tuple(others)
     found = off_language(text, lang, others)
     if not found:
