@@ -5,6 +5,8 @@ numbered lines it was asked for, so what is checked is what the bot does with th
 """
 import json
 
+import pytest
+
 from bot.answer.retranslate import off_language, rebuild, translation_request
 
 TEMPLATE = "Translate into {language}.\n{format}\n\n{lines}"
@@ -182,3 +184,31 @@ def test_a_translation_that_changes_a_fact_is_dropped(seeded_config, ollama):
     answer = Bot.from_config(seeded_config(llm={"host": ollama.url})).ask("Wann reiste Tokajew nach Moskau?")
     assert answer.answer.startswith("Tokayev travelled to Moscow on 28 November [")
     assert answer.trace.translated_from is None and answer.claims[0].supported is True
+
+
+@pytest.mark.parametrize("answer,translation,langs,changed", [
+    # Norwegian "fire" (four) as German "fünf" (q179): a fact replaced
+    ("Kasakhstan har ikke anerkjent annekteringen av fire ukrainske regioner [2].",
+     "Kasachstan hat die Annexion von fünf ukrainischen Regionen nicht anerkannt [2].", ("no", "de"), True),
+    ("Tokajev reiste til Moskva 28. november [1].", "Tokajew reiste am 29. November nach Moskau [1].", ("no", "de"), True),
+    # faithful: the same date in other words; "to" (two) read as Norwegian, "zwei" as German
+    ("Tokajev reiste til Moskva 28. november 2019 [1].", "Tokajew reiste am 28. November 2019 nach Moskau [1].",
+     ("no", "de"), False),
+    ("Tokajev avla to statsbesøk [1].", "Tokajew stattete zwei Staatsbesuche ab [1].", ("no", "de"), False),
+    # mostly English with a Norwegian clause (the detector's "no"): "three" is read as English too
+    ("Tokayev came with three ministers to meet Putin, og de snakket sammen i flere timer [1].",
+     "Tokayev came with three ministers to meet Putin, and they talked together for several hours [1].",
+     ("no", "en"), False),
+    ("W spotkaniu wzięło udział 10 000 osób [1].", "An dem Treffen nahmen 10.000 Menschen teil [1].", ("pl", "de"),
+     False),
+    ("Tokajew traf Putin um 10.30 Uhr [1].", "Tokayev met Putin at 10:30 [1].", ("de", "en"), False),
+    # a list's item numbers are no facts ("3." would hide the "drei"); "four hours" as "drei Stunden" is one
+    ("1. He went on 28 November [1].\n2. He met Putin for four hours [2].\n3. They signed 5 agreements [1].",
+     "- Er reiste am 28. November [1].\n- Er traf Putin drei Stunden lang [2].\n"
+     "- Sie unterzeichneten 5 Abkommen [1].",
+     ("en", "de"), True),
+])
+def test_which_translations_change_a_fact(answer, translation, langs, changed):
+    from bot.answer.retranslate import _facts_changed
+
+    assert _facts_changed(answer, translation, langs) is changed

@@ -147,16 +147,30 @@ def in_language(text: str, lang: str, n_sources: int, template: str, language: s
     return fixed, found
 
 
+_ITEMS = re.compile(r"(?m)^\s*(?:\d{1,2}[.)]|[-*•])\s+")  # "1. ", "- ": a list item's number or bullet
+_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)")  # 10 000, 1 500 000 (pl, no, fr, ru)
+
+
 def _facts_changed(text: str, fixed: str, langs: tuple[str, str]) -> bool:
     """The translation puts another number, date or year in place of one of the answer's: the 1.5B model turned
     Norwegian "fire" (four) into German "fünf" (q179), and the claim check then withheld the answer for a five
     no source holds. A translation that changes a fact is no translation, so the answer stays as the model
     wrote it. Only a replaced fact counts: a number word read in one language and not the other ("to", two
-    in Norwegian, a preposition in English) adds or drops one without changing any."""
-    read = lambda t, lang: extract(plain(t), (*langs, "en"), claim=True, lang=lang)  # noqa: E731
-    was, now = read(text, langs[0]), read(fixed, langs[1])
-    return any(getattr(was, k) - getattr(now, k) and getattr(now, k) - getattr(was, k)
-               for k in ("numbers", "dates", "years"))
+    in Norwegian, a preposition in English) adds or drops one without changing any. The answer is read in
+    both languages (it may be mostly in the question's, with a clause in a source's); a list's item numbers,
+    which the translation writes as bullets, are no facts; "10 000" is 10000 and "10:30" is 10.30 on both
+    sides, as the languages write them."""
+    def read(t: str, lang: str):
+        t = _GROUPED.sub(lambda m: re.sub(r"\D", "", m.group()), _ITEMS.sub("", t))
+        t = re.sub(r"(\d):(\d)", r"\1.\2", t)
+        return extract(plain(t), (*langs, "en"), claim=True, lang=lang)
+
+    was, also, now = read(text, langs[0]), read(text, langs[1]), read(fixed, langs[1])
+    for k in ("numbers", "dates", "years"):
+        old = getattr(was, k) | getattr(also, k)
+        if old - getattr(now, k) and getattr(now, k) - old:
+            return True
+    return False
 
 
 def answer_in_language(text: str, lang: str, n_sources: int, prompts, chat, count_tokens,
