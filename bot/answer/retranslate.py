@@ -147,7 +147,7 @@ def in_language(text: str, lang: str, n_sources: int, template: str, language: s
     return fixed, found
 
 
-_ITEMS = re.compile(r"(?m)^\s*(?:\d{1,2}[.)]|[-*•])\s+")  # "1. ", "- ": a list item's number or bullet
+_ITEMS = re.compile(_ITEM.pattern, re.M)  # _ITEM at the start of every line of a whole answer
 _GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)")  # 10 000, 1 500 000 (pl, no, fr, ru)
 
 
