@@ -77,3 +77,23 @@ def test_warm_up_builds_the_place_table_before_the_first_answer(seeded_config, o
     places._places.cache_clear()
     Bot.from_config(seeded_config(llm={"host": ollama.url})).warm_up()
     assert places._places.cache_info().currsize == 1
+
+
+# seeds/002 (Norwegian), the sentences of the multi-vector policy (q028's evidence)
+MULTIVECTOR = ("Målet er å forfølge det hans administrasjon beskriver som en «multivektor»-utenrikspolitikk – å "
+               "balansere mellom Russland, Kina og Vesten. Selv om Tokajev har opprettholdt nære forsvars- og "
+               "økonomiske bånd med Moskva siden den russiske invasjonen ble iverksatt, har Kasakhstan tidligere "
+               "sendt humanitær hjelp til Kyiv.")
+
+
+def test_a_country_common_in_other_languages_is_checked_as_a_place(vectors):  # noqa: F811
+    """q028, a right answer in English citing the Norwegian passage: "Russia" and "China" are frequent words in
+    several languages, so the name check took them for international names (Putin, Paris) and wanted them
+    spelt so: "not in [1]: Russia, China" beside a passage saying "Russland, Kina". A word CLDR lists as a
+    country or city is checked as a place, in any language's name for it. Naming a country the passage does
+    not (Japan for Kina) still fails, and the reason names it."""
+    claim = ("Tokayev's administration calls its foreign policy of balancing between Russia, China and the West a "
+             "multi-vector policy [1].")
+    assert verdicts(vectors, claim, [source(MULTIVECTOR, "no")], "en")[0] == (True, None)
+    got = verdicts(vectors, claim.replace("China", "Japan"), [source(MULTIVECTOR, "no")], "en")
+    assert got[0][0] is False and "Japan" in got[0][1] and "Russia" not in got[0][1]

@@ -231,7 +231,9 @@ def extract(text: str, langs: tuple[str, ...], claim: bool, lang: str | None = N
         if not tok[:1].isupper() or tok.lower() in stop or w in stop:
             continue
         f.anchors.append(tok)
-        if not is_name(tok, lang):
+        # a country or city is checked as a place, in any language's name for it (France for Frankreich,
+        # Russia for Rosji), not by its spelling as a name: "Russia" is common in other languages too
+        if not is_name(tok, lang) or place_of(tok, lang):
             continue
         if prev_name == i - 1 and not text[toks[i - 1][1] + len(toks[i - 1][0]): pos].strip():
             f.names[-1].append(tok)
