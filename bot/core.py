@@ -224,9 +224,9 @@ class Bot(Documents):
             if (not cut_short and self.settings.answer.retry_non_answers and self.prompts.answer_again
                     and (only_markers(text) or restates(text, question, lang, self.prompts.refusals.values()))):
                 trace.first_try, t = text, time.perf_counter()
-                again = build_messages(self.prompts, question, lang, given, trace.prompt[1:-1], again=True)
+                trace.prompt_again = build_messages(self.prompts, question, lang, given, trace.prompt[1:-1], again=True)
                 keep = self.prompts.refusal(lang) if only_markers(text) else text
-                text, warning = yield from second_try(again, self.llm.stream, len(given), keep)
+                text, warning = yield from second_try(trace.prompt_again, self.llm.stream, len(given), keep)
                 timings["generate_s"] = trace.timings["generate_s"] = timings["generate_s"] + time.perf_counter() - t
             if not cut_short and self.settings.answer.translate_answers:
                 translated = self._in_language(text, lang, given, trace, timings)

@@ -140,6 +140,7 @@ class Trace:
     withheld: dict | None = None
     # answer.retry_non_answers: the first answer (markers only, or the question restated) that a second try replaced
     first_try: str | None = None
+    prompt_again: list[dict] | None = None  # the second try's request: `prompt` with its last line changed
     looped: str | None = None  # the repeats cut from an answer that looped, where the stream was ended (loops.py)
 
 
@@ -191,6 +192,7 @@ class Answer:
                 "translated_from": t.translated_from,
                 "withheld": t.withheld,
                 "first_try": t.first_try,
+                "prompt_again": t.prompt_again,
                 "looped": t.looped,
                 "retrieved": [s.to_json() for s in t.retrieved],
                 "dropped_sources": t.dropped_sources,

@@ -79,6 +79,10 @@ def test_a_restated_question_is_asked_for_again(seeded_config, ollama):
     a, deltas = items[-1], "".join(items[:-1])
     assert a.answer == ANSWER and a.trace.first_try == ECHO and a.warning is None
     assert deltas.startswith(ECHO + "\n\n") and deltas.endswith(ANSWER) and len(_chats(ollama)) == 2
+    # the trace holds both requests as sent: the second is the first with only its last line changed
+    first, again = _chats(ollama)[0]["messages"], _chats(ollama)[1]["messages"]
+    assert a.trace.prompt == first and a.trace.prompt_again == again and first[:-1] == again[:-1] != []
+    assert first[-1] != again[-1] and a.to_json(trace=True)["trace"]["prompt_again"] == again
     assert a.claims and a.claims[0].supported is True
 
     ollama.reply = ECHO
@@ -88,7 +92,7 @@ def test_a_restated_question_is_asked_for_again(seeded_config, ollama):
     ollama.requests.clear()
     off = Bot.from_config(seeded_config(llm={"host": ollama.url}, answer={"retry_non_answers": False}))
     a = off.ask(QUESTION)
-    assert a.answer == ECHO and a.trace.first_try is None and len(_chats(ollama)) == 1
+    assert a.answer == ECHO and a.trace.first_try is None and a.trace.prompt_again is None and len(_chats(ollama)) == 1
     assert a.warning.startswith("die Antwort wiederholt nur die Frage")
     ollama.reply = "Nursultan Ermachanow is a lawyer for an opposition party [1]."  # English: the code's words
     assert off.ask("Which opposition party is Nursultan Ermachanow a lawyer for?").warning == RESTATES_WARNING
