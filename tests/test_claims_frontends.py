@@ -72,3 +72,26 @@ def test_chat_markdown_marks_unsupported_claims_with_the_reason():
     claims[0].supported, claims[0].reason = False, "not in [1]: 28 November"
     md = answer_markdown(_answer(claims, text), 0)
     assert md.count("⚠ not in the source") == 2 and md.index("do not support") < md.index("Tokajew")
+
+
+def test_a_claim_citing_nothing_beside_cited_ones_is_marked_in_chat_and_cli(seeded_config, ollama):
+    """q202 of a real run: an invented claim citing nothing ("the gift … was a visit to France") before a
+    supported, cited one showed no sign at all, so it passed for checked. Beside cited claims, each claim
+    citing nothing is marked as not checked; a list's lead-in ("… such as:") is not, and an answer citing
+    nothing at all has its one warning instead of a mark per sentence. Through the CLI the horse also gets
+    no hint "[4] says it": its names are in the Norwegian sentence on the meeting, which is as close as the
+    check's 0.6, but a hint needs a date or number there, or a closer sentence (support.RECITE_SIMILARITY)."""
+    text = "Putin schenkte Tokajew ein Pferd. Tokajew reiste nach Moskau [1]. Besprochen wurden:"
+    claims = [Claim("Putin schenkte Tokajew ein Pferd.", [], None, reason="no citation"),
+              Claim("Tokajew reiste nach Moskau [1].", [1], True),
+              Claim("Besprochen wurden:", [], None, reason="no citation")]
+    md = answer_markdown(_answer(claims, text), 0)
+    assert md.count("◌ cites no source") == 1 and md.index("Pferd") < md.index("◌") < md.index("Tokajew reiste")
+    for c in claims:
+        c.citations = []
+    assert "◌" not in answer_markdown(_answer(claims, text.replace(" [1]", "")), 0)
+
+    ollama.reply = _cite_the_date("Putin schenkte Tokajew ein Pferd. Tokajew reiste am 28. November nach Moskau [{n}].")
+    out = run_cli("ask", QUESTION, config=seeded_config(llm={"host": ollama.url}))
+    marked = [line.strip() for line in out.stdout.splitlines() if line.strip().startswith("?")]
+    assert marked == ["? Putin schenkte Tokajew ein Pferd. (cites nothing)"], out.stdout

@@ -141,3 +141,12 @@ def all_unsupported(claims: list[Claim]) -> bool:
     """Every checked claim failed (and at least one was checked): the front ends say so above the answer."""
     checked = [c for c in claims if c.supported is not None]
     return bool(checked) and not any(c.supported for c in checked)
+
+
+def uncited_beside_cited(claims: list[Claim]) -> list[Claim]:
+    """The claims citing nothing in an answer that cites sources, which front ends mark: beside cited claims
+    one would pass for checked. A list's lead-in ("… areas such as:") says nothing yet and is left out, as is a
+    claim the check found said by a given source (Claim.recite, shown as that hint instead)."""
+    if not any(c.citations for c in claims):
+        return []  # an answer citing nothing has its one warning (fallback.unchecked_warning)
+    return [c for c in claims if not c.citations and not c.recite and not c.text.rstrip().endswith(":")]

@@ -119,18 +119,18 @@ def cmd_ask(args) -> int:
 
 
 def _print_unsupported(claims) -> None:
-    """Mark the claims the cited sources do not support, each with the checker's reason."""
-    from bot.answer.claims import all_unsupported
+    """Mark the claims the cited sources do not support, each with the checker's reason, and those citing nothing."""
+    from bot.answer.claims import all_unsupported, uncited_beside_cited
 
     bad = [c for c in claims if c.supported is False]
     if bad:
         print("\nNot supported by the cited sources:" if not all_unsupported(claims) else
               "\nNone of this answer's claims is supported by the sources it cites:")
     lines = [f"✗ {c.text} ({c.reason}" + (f"; [{c.recite['n']}] says it)" if c.recite else ")") for c in bad]
-    hints = [f"→ {c.text} (cites nothing; [{c.recite['n']}] says it)" for c in claims
-             if c.supported is None and c.recite]
+    hints = [f"→ {c.text} (cites nothing; [{c.recite['n']}] says it)" for c in claims if c.supported is None
+             and c.recite] + [f"? {c.text} (cites nothing)" for c in uncited_beside_cited(claims)]
     if hints and not bad:
-        print("\nSaid by a source the answer does not cite:")
+        print("\nNot checked, or said by a source the answer does not cite:")
     for line in dict.fromkeys(lines + hints):  # a model that repeats itself gets each line once
         print(textwrap.indent(textwrap.fill(line, 100, subsequent_indent="  "), "  "))
 

@@ -37,17 +37,24 @@ def partial(text: str, i: int, n_hint: int = 50) -> str:
     return linked(text, i, n_hint)
 
 
+UNCITED_TITLE = "the answer cites no source for this, so it was not checked"
+
+
 def checked(a: Answer, i: int) -> str:
     """The answer with linked markers, each claim its cited sources do not support followed by a warning
     link: its title (shown on hover) is the checker's reason, and a click opens the passage it cites; a
-    claim another given source says (Claim.recite) also gets a link to that source."""
-    out, pos = [], 0
+    claim another given source says (Claim.recite) also gets a link to that source, and one citing nothing
+    beside cited ones (claims.uncited_beside_cited) a mark saying it was not checked."""
+    from bot.answer.claims import uncited_beside_cited
+
+    out, pos, marked = [], 0, [id(c) for c in uncited_beside_cited(a.claims)]
     for c in a.claims:
         at = a.answer.find(c.text, pos)
-        if not (c.supported is False or c.recite) or at < 0:
+        uncited = id(c) in marked
+        if not (c.supported is False or c.recite or uncited) or at < 0:
             continue
         end = at + len(c.text)
-        mark = ""
+        mark = f" [◌ cites no source](# \"{UNCITED_TITLE}\")" if uncited else ""
         if c.supported is False:
             why = md_text(c.reason or "the cited source does not say this").replace('"', "'").replace("\n", " ")
             target = f"#cite-{i}-{c.citations[0]}" if c.citations else "#"
