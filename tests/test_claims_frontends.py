@@ -95,3 +95,37 @@ def test_a_claim_citing_nothing_beside_cited_ones_is_marked_in_chat_and_cli(seed
     out = run_cli("ask", QUESTION, config=seeded_config(llm={"host": ollama.url}))
     marked = [line.strip() for line in out.stdout.splitlines() if line.strip().startswith("?")]
     assert marked == ["? Putin schenkte Tokajew ein Pferd. (cites nothing)"], out.stdout
+
+
+def test_only_claims_with_something_to_check_are_marked_as_citing_nothing(seeded_config, ollama):
+    """A review of the mark: it fell on a heading, a bold label, a table row, "Ich hoffe, das hilft!" and a
+    refusal, none of which says anything checkable. Through the real check and the CLI, only the horse (names,
+    no citation) is listed as citing nothing, under its own heading after the unsupported Merkel claim, and
+    the chat marks it alone. With the check off nothing was checked, so nothing is marked as unchecked."""
+    ollama.reply = _cite_the_date(
+        "## Besuch\n**Wichtige Fakten:**\n| Datum | Ort |\n|---|---|\n| 28. November | Moskau [{n}] |\n\n"
+        "Tokajew reiste am 28. November nach Moskau [{n}]. Dort traf er Angela Merkel [{n}]. Putin schenkte "
+        "Tokajew ein Pferd. Ich hoffe, das hilft! The sources do not say when Tokayev left Moscow.")
+    out = run_cli("ask", QUESTION, config=seeded_config(llm={"host": ollama.url})).stdout
+    lines = [line.strip() for line in out.splitlines()]
+    marked = [line for line in lines if line.startswith("?")]
+    assert marked == ["? Putin schenkte Tokajew ein Pferd. (cites nothing)"], out
+    assert any(line.startswith("✗ Dort traf er Angela Merkel") for line in lines), out
+    heads = [lines.index("Not supported by the cited sources:"),
+             lines.index("Not checked, or said by a source the answer does not cite:")]
+    assert heads[0] < heads[1] < lines.index(marked[0]), out
+
+    bot = Bot.from_config(seeded_config(llm={"host": ollama.url}))
+    md = answer_markdown(bot.ask(QUESTION), 0)
+    assert md.count("◌ cites no source") == 1 and md.index("Pferd") < md.index("◌") < md.index("Ich hoffe")
+    off = Bot.from_config(seeded_config(llm={"host": ollama.url}, answer={"check_claims": False}))
+    assert "◌" not in answer_markdown(off.ask(QUESTION), 0)
+
+
+def test_a_table_row_keeps_its_mark_in_its_cell():
+    """A mark after a row's last "|" makes a new column: it goes before it."""
+    text = "| Gast | Jahr |\n|---|---|\n| Angela Merkel | 2019 [1] |"
+    claims = [Claim("| Angela Merkel | 2019 [1] |", [1], False, reason="not in [1]: Angela Merkel")]
+    md = answer_markdown(_answer(claims, text), 0)
+    row = next(line for line in md.splitlines() if "Angela" in line)
+    assert "⚠ not in the source" in row and row.rstrip().endswith("|") and row.count("|") == 3, md

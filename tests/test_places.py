@@ -97,3 +97,15 @@ def test_a_country_common_in_other_languages_is_checked_as_a_place(vectors):  # 
     assert verdicts(vectors, claim, [source(MULTIVECTOR, "no")], "en")[0] == (True, None)
     got = verdicts(vectors, claim.replace("China", "Japan"), [source(MULTIVECTOR, "no")], "en")
     assert got[0][0] is False and "Japan" in got[0][1] and "Russia" not in got[0][1]
+
+
+def test_a_person_named_like_a_place_is_found_by_their_name(vectors):  # noqa: F811
+    """A review of the place check: "Jordan Bardella" beside a passage naming only "Bardella" gave "not in
+    [1]: Jordan", as the country Jordan was not there. A word that is both a name and a place is missing
+    only when both checks fail: the name is found by its last word (Bardella), so Jordan is not missing.
+    A place the passage lacks still fails (Amman for Astana), and the reason names it, not the person."""
+    passage = "Bardella, the party's president, met Tokayev in Astana on 3 May."
+    claim = "Jordan Bardella met Tokayev in Astana on 3 May [1]."
+    assert verdicts(vectors, claim, [source(passage, "en")], "en")[0] == (True, None)
+    got = verdicts(vectors, claim.replace("Astana", "Amman"), [source(passage, "en")], "en")
+    assert got[0][0] is False and "Amman" in got[0][1] and "Jordan" not in got[0][1]

@@ -30,3 +30,21 @@ def test_a_claim_cited_to_the_wrong_source_is_pointed_to_the_right_one(vectors):
     assert md.count("[→ [2] says this](#cite-0-2") == 2  # claims 1 and 3, each linked to source 2
     assert [c.n for c in a.listed_citations()] == [2]  # listed under the answer, so the link has a target
     assert a.to_json()["claims"][0]["recite"] == {"n": 2, "quote": claims[0].recite["quote"]}
+
+
+def test_a_date_in_the_source_does_not_vouch_for_an_invented_claim(vectors):  # noqa: F811
+    """A review's case: "Putin schenkte Tokajew am 28. November in Moskau ein Pferd" (Putin gave Tokajew a
+    horse) holds the German seed's date, place and both names, so it passes the check against [2], and its
+    sentence on the Moscow visit is as close to it (0.69) as to the right Paris claim above (0.68). The
+    sentence says nothing of giving or of a horse: two of the claim's words, besides its names and places,
+    that the sentence lacks. So no hint points to [2]; the right claim, lacking one (reiste for reisen),
+    keeps its hint. With the horse cited to [1] (the Polish article), the claim is unsupported and no hint
+    either."""
+    sources = [source(SEED_PL, "pl", "2019-04", 1), source(SEED_DE, "de", None, 2)]
+    horse = "Putin schenkte Tokajew am 28. November in Moskau ein Pferd."
+    answer = f"{horse} Am 29. und 30. November reiste Tokajew nach Paris. Tokajew traf Putin in Moskau [2]."
+    claims = check_claims(split_claims(answer, 2), sources, vectors, 0.6, "de")
+    assert [c.supported for c in claims] == [None, None, True]
+    assert claims[0].recite is None and claims[1].recite["n"] == 2
+    claims = check_claims(split_claims(horse.replace(".", " [1]."), 2), sources, vectors, 0.6, "de")
+    assert claims[0].supported is False and claims[0].recite is None

@@ -144,9 +144,26 @@ def all_unsupported(claims: list[Claim]) -> bool:
 
 
 def uncited_beside_cited(claims: list[Claim]) -> list[Claim]:
-    """The claims citing nothing in an answer that cites sources, which front ends mark: beside cited claims
-    one would pass for checked. A list's lead-in ("… areas such as:") says nothing yet and is left out, as is a
-    claim the check found said by a given source (Claim.recite, shown as that hint instead)."""
-    if not any(c.citations for c in claims):
-        return []  # an answer citing nothing has its one warning (fallback.unchecked_warning)
-    return [c for c in claims if not c.citations and not c.recite and not c.text.rstrip().endswith(":")]
+    """The claims citing nothing in an answer whose cited claims were checked, which front ends mark: beside
+    checked claims one would pass for checked. Only a claim with something to check (a date, number, name or
+    place, as for Claim.recite) counts: not a heading, table row, bold label, a list's lead-in ("… areas such
+    as:"), "I hope this helps!" or "The sources do not say when." A claim the check found said by a given
+    source (Claim.recite) is shown as that hint instead."""
+    from bot.answer.refusal import is_refusal
+
+    if not any(c.citations and c.supported is not None for c in claims):
+        return []  # nothing checked (check off), or nothing cited: that answer has its one warning
+    return [c for c in claims if not c.citations and not c.recite and _says_something(c.text)
+            and not is_refusal(c.text)]
+
+
+# a heading, a table row, a lead-in ("Key facts:", "**Key facts:**"), a bold label alone on its line
+_NO_CLAIM_RE = re.compile(r"^\s*(?:#|\|)|\|\s*$|:\W*$|^\W*(\*\*|__)[^*_]+\1\W*$")
+
+
+def _says_something(text: str) -> bool:
+    if _NO_CLAIM_RE.search(text):
+        return False
+    t = plain(text)
+    lang = detect_lang(t) or "en"
+    return extract(t, (lang, "en"), claim=True, lang=lang).has_checkable()

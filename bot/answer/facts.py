@@ -231,18 +231,15 @@ def extract(text: str, langs: tuple[str, ...], claim: bool, lang: str | None = N
         if not tok[:1].isupper() or tok.lower() in stop or w in stop:
             continue
         f.anchors.append(tok)
-        # a country or city is checked as a place, in any language's name for it (France for Frankreich,
-        # Russia for Rosji), not by its spelling as a name: "Russia" is common in other languages too
-        if not is_name(tok, lang) or place_of(tok, lang):
+        if not is_name(tok, lang):
             continue
         if prev_name == i - 1 and not text[toks[i - 1][1] + len(toks[i - 1][0]): pos].strip():
             f.names[-1].append(tok)
         else:
             f.names.append([tok])
         prev_name = i
-    if claim:  # a place the name check leaves alone: spelt its own way in each language (Moskwy, Rosji)
-        named = {w for g in f.names for w in g}
-        f.places = {w: pid for w in f.anchors if w not in named and (pid := place_of(w, lang))}
+    if claim:  # a place is spelt its own way in each language (Moskwy, Rosji): missing() also checks it as one
+        f.places = {w: pid for w in f.anchors if (pid := place_of(w, lang))}
     return f
 
 

@@ -24,9 +24,13 @@ def missing(facts: Facts, passages: list, lang: str) -> list[str]:
     out += [loc.days["format"]["wide"][d] for d in sorted(facts.weekdays - weekdays)]
     out += [str(y) for y in sorted(facts.years) if y not in years]
     out += [num(x) for x in sorted(facts.numbers) if x not in numbers and not (x == int(x) and int(x) in facts.years)]
-    out += [" ".join(g) for g in facts.names if not any(name_found(g, p.facts) for p in passages)]
-    out += [w for w, pid in facts.places.items() if not any(place_found(pid, p.facts.words) for p in passages)]
-    # a word read both as a name and as a place ("Russland") is reported once
+    # a word read both as a name and as a place is missing only when both checks fail: "Russland" is found
+    # as the place beside "Russia", "Jordan" of "Jordan Bardella" as the name beside "Bardella"
+    places = {w for w, pid in facts.places.items() if any(place_found(pid, p.facts.words) for p in passages)}
+    out += [" ".join(g) for g in facts.names
+            if g[-1] not in places and not any(name_found(g, p.facts) for p in passages)]
+    named = {w for g in facts.names for w in g}  # found as a name, or reported with it: not again as a place
+    out += [w for w in facts.places if w not in places and w not in named]
     return list(dict.fromkeys(out + _misplaced(facts, passages, month, num)))
 
 

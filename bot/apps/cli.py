@@ -123,16 +123,16 @@ def _print_unsupported(claims) -> None:
     from bot.answer.claims import all_unsupported, uncited_beside_cited
 
     bad = [c for c in claims if c.supported is False]
-    if bad:
-        print("\nNot supported by the cited sources:" if not all_unsupported(claims) else
-              "\nNone of this answer's claims is supported by the sources it cites:")
     lines = [f"✗ {c.text} ({c.reason}" + (f"; [{c.recite['n']}] says it)" if c.recite else ")") for c in bad]
     hints = [f"→ {c.text} (cites nothing; [{c.recite['n']}] says it)" for c in claims if c.supported is None
              and c.recite] + [f"? {c.text} (cites nothing)" for c in uncited_beside_cited(claims)]
-    if hints and not bad:
-        print("\nNot checked, or said by a source the answer does not cite:")
-    for line in dict.fromkeys(lines + hints):  # a model that repeats itself gets each line once
-        print(textwrap.indent(textwrap.fill(line, 100, subsequent_indent="  "), "  "))
+    for heading, group in (("Not supported by the cited sources:" if not all_unsupported(claims) else
+                            "None of this answer's claims is supported by the sources it cites:", lines),
+                           ("Not checked, or said by a source the answer does not cite:", hints)):
+        if group:
+            print(f"\n{heading}")
+        for line in dict.fromkeys(group):  # a model that repeats itself gets each line once
+            print(textwrap.indent(textwrap.fill(line, 100, subsequent_indent="  "), "  "))
 
 
 @command

@@ -53,7 +53,7 @@ def checked(a: Answer, i: int) -> str:
         uncited = id(c) in marked
         if not (c.supported is False or c.recite or uncited) or at < 0:
             continue
-        end = at + len(c.text)
+        end = at + len(c.text.rstrip().removesuffix("|").rstrip())  # a table row's mark stays in its cell
         mark = f" [◌ cites no source](# \"{UNCITED_TITLE}\")" if uncited else ""
         if c.supported is False:
             why = md_text(c.reason or "the cited source does not say this").replace('"', "'").replace("\n", " ")
