@@ -129,3 +129,27 @@ def test_a_table_row_keeps_its_mark_in_its_cell():
     md = answer_markdown(_answer(claims, text), 0)
     row = next(line for line in md.splitlines() if "Angela" in line)
     assert "⚠ not in the source" in row and row.rstrip().endswith("|") and row.count("|") == 3, md
+
+
+def test_bullets_under_a_cited_lead_in_are_not_marked_but_a_bold_claim_is():
+    """A second review: under "… über mehrere Themen [1]:" each bullet ("- Energie und Handel", "- Trade")
+    was marked, as a short line's language was guessed as English, where a capitalised noun reads as a name;
+    "Bitte beachten Sie, dass …" was marked for its first word; a whole bold sentence passed for a label.
+    A bullet of three words or fewer says no claim; the answer's language decides; a first word common in
+    it is capitalised for its place. The invented claims beside them are still marked, bold or not."""
+    from bot.answer.claims import split_claims, uncited_beside_cited
+
+    def marked(answer: str) -> list[str]:
+        claims = split_claims(answer, 1)
+        for c in claims:
+            c.supported = True if c.citations else None  # as the check leaves a supported cited claim
+        return [c.text for c in uncited_beside_cited(claims)]
+
+    assert marked("Tokajew sprach über mehrere Themen [1]:\n- Wirtschaftliche Zusammenarbeit\n- Energie und "
+                  "Handel\n- Sicherheit\n\nFazit\n\nBitte beachten Sie, dass die Quellen unvollständig sein "
+                  "können.\n**Tokajew traf am 28. November Putin in Moskau.**\n**Fakten**") == [
+        "**Tokajew traf am 28. November Putin in Moskau.**"]
+    assert marked("Tokajev snakket om flere temaer [1]:\n- Handel\n- Energi\n- Sikkerhet\n"
+                  "Putin ga Tokajev en hest.") == ["Putin ga Tokajev en hest."]
+    assert marked("Tokayev discussed several topics [1]:\n- Trade\n- Security\n- Energy\n"
+                  "Putin gave Tokayev a horse.") == ["Putin gave Tokayev a horse."]

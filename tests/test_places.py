@@ -109,3 +109,16 @@ def test_a_person_named_like_a_place_is_found_by_their_name(vectors):  # noqa: F
     assert verdicts(vectors, claim, [source(passage, "en")], "en")[0] == (True, None)
     got = verdicts(vectors, claim.replace("Astana", "Amman"), [source(passage, "en")], "en")
     assert got[0][0] is False and "Amman" in got[0][1] and "Jordan" not in got[0][1]
+
+
+def test_a_place_after_a_function_word_is_a_place_before_a_name(vectors):  # noqa: F811
+    """The second review: checked both ways, "in Minsk Putin" read Minsk as Putin's first name, which is not
+    checked, so a claim putting the meeting in Minsk passed against a passage putting it in Moscow. A place
+    after a function word ("in", "i") is a place; only elsewhere ("Jordan Bardella", above) may it be a
+    first name."""
+    passage = "In Moscow Putin and Tokayev met on 28 November to discuss trade."
+    got = verdicts(vectors, "In Minsk Putin and Tokayev met on 28 November to discuss trade [1].",
+                   [source(passage, "en")], "en")
+    assert got[0][0] is False and "Minsk" in got[0][1]
+    got = verdicts(vectors, "Tokajev møtte mandag i Minsk Vladimir Putin [1].", [source(MULTIVECTOR, "no")], "no")
+    assert got[0][0] is False and "Minsk" in got[0][1]

@@ -13,6 +13,7 @@ from unidecode import unidecode
 
 from bot.answer.citations import MARKER_RE, marker_numbers
 from bot.answer.facts import extract
+from bot.answer.names import _zipf
 from bot.lang import detect_lang, fold, letter_words, sentences, stopwords
 from bot.types import Claim
 
@@ -153,17 +154,23 @@ def uncited_beside_cited(claims: list[Claim]) -> list[Claim]:
 
     if not any(c.citations and c.supported is not None for c in claims):
         return []  # nothing checked (check off), or nothing cited: that answer has its one warning
-    return [c for c in claims if not c.citations and not c.recite and _says_something(c.text)
+    # the answer's language, not each line's: a bullet ("- Sicherheit") is too short to tell, and in English
+    # a capitalised noun would read as a name
+    lang = detect_lang(" ".join(plain(c.text) for c in claims)) or "en"
+    return [c for c in claims if not c.citations and not c.recite and _says_something(c.text, lang)
             and not is_refusal(c.text)]
 
 
-# a heading, a table row, a lead-in ("Key facts:", "**Key facts:**"), a bold label alone on its line
-_NO_CLAIM_RE = re.compile(r"^\s*(?:#|\|)|\|\s*$|:\W*$|^\W*(\*\*|__)[^*_]+\1\W*$")
+# a heading, a table row, a lead-in ("Key facts:", "**Key facts:**"), a bold label of up to four words
+_NO_CLAIM_RE = re.compile(r"^\s*(?:#|\|)|\|\s*$|:\W*$|^\W*(\*\*|__)\s*[^*_\s]+(?:\s+[^*_\s]+){0,3}\s*\1\W*$")
 
 
-def _says_something(text: str) -> bool:
-    if _NO_CLAIM_RE.search(text):
+def _says_something(text: str, lang: str) -> bool:
+    """More than three words with a fact to check, as for Claim.recite; a first word common in the language
+    is capitalised for its place, not a name ("Trade", "Bitte beachten Sie …")."""
+    words = plain(text).strip(" -*•").split()
+    if _NO_CLAIM_RE.search(text) or len(words) <= 3:
         return False
-    t = plain(text)
-    lang = detect_lang(t) or "en"
-    return extract(t, (lang, "en"), claim=True, lang=lang).has_checkable()
+    if _zipf(words[0].lower().strip(".,;!?"), lang) >= 3.0:
+        words = words[1:]
+    return extract(" ".join(words), (lang, "en"), claim=True, lang=lang).has_checkable()

@@ -233,6 +233,10 @@ def extract(text: str, langs: tuple[str, ...], claim: bool, lang: str | None = N
         f.anchors.append(tok)
         if not is_name(tok, lang):
             continue
+        # a place after a function word is a place, not the first name of the name after it ("in Minsk
+        # Putin"); elsewhere it may be one ("Jordan Bardella"), and missing() checks it both ways
+        if i and toks[i - 1][0].lower() in stop and place_of(tok, lang):
+            continue
         if prev_name == i - 1 and not text[toks[i - 1][1] + len(toks[i - 1][0]): pos].strip():
             f.names[-1].append(tok)
         else:
