@@ -231,19 +231,21 @@ def extract(text: str, langs: tuple[str, ...], claim: bool, lang: str | None = N
         if not tok[:1].isupper() or tok.lower() in stop or w in stop:
             continue
         f.anchors.append(tok)
+        # a place is spelt its own way in each language (Moskwy, Rosji): missing() checks it as one too
+        pid = place_of(tok, lang)
+        if pid:
+            f.places[tok] = pid
         if not is_name(tok, lang):
             continue
         # a place after a function word is a place, not the first name of the name after it ("in Minsk
         # Putin"); elsewhere it may be one ("Jordan Bardella"), and missing() checks it both ways
-        if i and toks[i - 1][0].lower() in stop and place_of(tok, lang):
+        if pid and i and toks[i - 1][0].lower() in stop:
             continue
         if prev_name == i - 1 and not text[toks[i - 1][1] + len(toks[i - 1][0]): pos].strip():
             f.names[-1].append(tok)
         else:
             f.names.append([tok])
         prev_name = i
-    if claim:  # a place is spelt its own way in each language (Moskwy, Rosji): missing() also checks it as one
-        f.places = {w: pid for w in f.anchors if (pid := place_of(w, lang))}
     return f
 
 
