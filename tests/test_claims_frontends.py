@@ -135,8 +135,9 @@ def test_bullets_under_a_cited_lead_in_are_not_marked_but_a_bold_claim_is():
     """A second review: under "… über mehrere Themen [1]:" each bullet ("- Energie und Handel", "- Trade")
     was marked, as a short line's language was guessed as English, where a capitalised noun reads as a name;
     "Bitte beachten Sie, dass …" was marked for its first word; a whole bold sentence passed for a label.
-    A bullet of three words or fewer says no claim; the answer's language decides; a first word common in
-    it is capitalised for its place. The invented claims beside them are still marked, bold or not."""
+    The answer's language decides; a claim needs more than three words; a cited lead-in's items go with its
+    citation; a sentence about the sources is no claim. The invented claims beside them are still marked,
+    bold or not."""
     from bot.answer.claims import split_claims, uncited_beside_cited
 
     def marked(answer: str) -> list[str]:
@@ -153,3 +154,7 @@ def test_bullets_under_a_cited_lead_in_are_not_marked_but_a_bold_claim_is():
                   "Putin ga Tokajev en hest.") == ["Putin ga Tokajev en hest."]
     assert marked("Tokayev discussed several topics [1]:\n- Trade\n- Security\n- Energy\n"
                   "Putin gave Tokayev a horse.") == ["Putin gave Tokayev a horse."]
+    # a cited lead-in's items go with its citation, however long; an uncited label's items are claims
+    assert marked("Tokayev discussed several topics [1]:\n1. Trade and energy policy\n2. Security in Central "
+                  "Asia\nPlease note that the sources may be incomplete.\n**Key facts:**\n- Putin gave Tokayev "
+                  "a horse in Moscow.") == ["- Putin gave Tokayev a horse in Moscow."]

@@ -13,7 +13,6 @@ from unidecode import unidecode
 
 from bot.answer.citations import MARKER_RE, marker_numbers
 from bot.answer.facts import extract
-from bot.answer.names import _zipf
 from bot.lang import detect_lang, fold, letter_words, sentences, stopwords
 from bot.types import Claim
 
@@ -146,10 +145,11 @@ def all_unsupported(claims: list[Claim]) -> bool:
 
 def uncited_beside_cited(claims: list[Claim]) -> list[Claim]:
     """The claims citing nothing in an answer whose cited claims were checked, which front ends mark: beside
-    checked claims one would pass for checked. Only a claim with something to check (a date, number, name or
-    place, as for Claim.recite) counts: not a heading, table row, bold label, a list's lead-in ("… areas such
-    as:"), "I hope this helps!" or "The sources do not say when." A claim the check found said by a given
-    source (Claim.recite) is shown as that hint instead."""
+    checked claims one would pass for checked. Only a claim of more than three words with something to check
+    (a date, number, name or place, as for Claim.recite), about the world, counts: not a heading, table row,
+    bold label, "I hope this helps!", "The sources do not say when." or "Note that the sources may be
+    incomplete", nor the items of a cited lead-in ("… several topics [1]:"), which its citation covers. A
+    claim the check found said by a given source (Claim.recite) is shown as that hint instead."""
     from bot.answer.refusal import is_refusal
 
     if not any(c.citations and c.supported is not None for c in claims):
@@ -157,20 +157,24 @@ def uncited_beside_cited(claims: list[Claim]) -> list[Claim]:
     # the answer's language, not each line's: a bullet ("- Sicherheit") is too short to tell, and in English
     # a capitalised noun would read as a name
     lang = detect_lang(" ".join(plain(c.text) for c in claims)) or "en"
-    return [c for c in claims if not c.citations and not c.recite and _says_something(c.text, lang)
-            and not is_refusal(c.text)]
+    out, in_list = [], False
+    for c in claims:
+        cited_lead_in = bool(c.citations) and plain(c.text).rstrip("*_ ").endswith(":")
+        in_list = cited_lead_in or (in_list and bool(_ITEM_RE.match(c.text)))
+        if not (c.citations or c.recite or in_list or is_refusal(c.text)) and _says_something(c.text, lang):
+            out.append(c)
+    return out
 
 
 # a heading, a table row, a lead-in ("Key facts:", "**Key facts:**"), a bold label of up to four words
 _NO_CLAIM_RE = re.compile(r"^\s*(?:#|\|)|\|\s*$|:\W*$|^\W*(\*\*|__)\s*[^*_\s]+(?:\s+[^*_\s]+){0,3}\s*\1\W*$")
+_ITEM_RE = re.compile(r"^\s*(?:[-*•+]|\d+[.)])\s+")  # a list item's bullet or number
 
 
 def _says_something(text: str, lang: str) -> bool:
-    """More than three words with a fact to check, as for Claim.recite; a first word common in the language
-    is capitalised for its place, not a name ("Trade", "Bitte beachten Sie …")."""
-    words = plain(text).strip(" -*•").split()
-    if _NO_CLAIM_RE.search(text) or len(words) <= 3:
+    """More than three words with a fact to check, as for Claim.recite, about the world rather than the
+    sources ("Bitte beachten Sie, dass die Quellen unvollständig sein können.")."""
+    t = _ITEM_RE.sub("", plain(text))
+    if _NO_CLAIM_RE.search(text) or len(t.split()) <= 3 or any(map(_points, letter_words(t))):
         return False
-    if _zipf(words[0].lower().strip(".,;!?"), lang) >= 3.0:
-        words = words[1:]
-    return extract(" ".join(words), (lang, "en"), claim=True, lang=lang).has_checkable()
+    return extract(t, (lang, "en"), claim=True, lang=lang).has_checkable()
