@@ -158,3 +158,9 @@ def test_bullets_under_a_cited_lead_in_are_not_marked_but_a_bold_claim_is():
     assert marked("Tokayev discussed several topics [1]:\n1. Trade and energy policy\n2. Security in Central "
                   "Asia\nPlease note that the sources may be incomplete.\n**Key facts:**\n- Putin gave Tokayev "
                   "a horse in Moscow.") == ["- Putin gave Tokayev a horse in Moscow."]
+    # q119 of a real run: the model's own list of sources, where a header split off its marker names a
+    # document, not a fact; "information technology" is no sentence about the sources
+    assert marked("Russia and Kazakhstan work on information technology in Astana [1].\nPutin and Tokayev "
+                  "work on information technology.\nSources:\n[1] \"Umacniać potencjał przyjaźni\". Nowy "
+                  "prezydent Kazachstanu w Moskwie (2019-04, 001_eddcc00bd52f2ed4.txt)") == [
+        "Putin and Tokayev work on information technology."]

@@ -402,3 +402,17 @@ def test_the_source_panel_says_why_its_sentence_is_highlighted(seeded_config, ol
     assert quote_reason(noted, n).startswith("The note quotes this source")
     assert "The note quotes this source" in source_panel("k", f"[{n}]", noted.sources[n - 1],
                                                           noted.fallback.quotes[0].quote, why=quote_reason(noted, n))
+
+
+def test_a_count_spelt_out_is_no_invention(seeded_config, ollama):
+    """q126 of the 2026-12-07 run: a right answer (the delegation visits) ended "Sources [1] and [2] provide
+    details about … the relationship between the two countries.", and "two" (2), which no seed spells so,
+    took it away. A count spelt out is not read as a made-up figure: the answer stays, marked unsupported if
+    the check finds it so; the same answer giving "52" in digits is withheld as before."""
+    reply = "Tokajew traf Angela Merkel, und sie sprachen über die Beziehungen der zwei Länder [1]."
+    ollama.reply = reply
+    a = ask(seeded_config, ollama, "Wen traf Tokajew?")
+    assert a.claims[0].supported is False and "2" in a.claims[0].unfounded  # checked below, not assumed
+    assert a.answer == reply and a.fallback.kind == "unsupported"
+    ollama.reply = reply.replace("der zwei Länder", "seit 52 Jahren")
+    assert ask(seeded_config, ollama, "Wen traf Tokajew?").fallback.kind == "withheld"

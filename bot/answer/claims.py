@@ -148,7 +148,8 @@ def uncited_beside_cited(claims: list[Claim]) -> list[Claim]:
     checked claims one would pass for checked. Only a claim of more than three words with something to check
     (a date, number, name or place, as for Claim.recite), about the world, counts: not a heading, table row,
     bold label, "I hope this helps!", "The sources do not say when." or "Note that the sources may be
-    incomplete", nor the items of a cited lead-in ("… several topics [1]:"), which its citation covers. A
+    incomplete", nor the items of a cited lead-in ("… several topics [1]:"), which its citation covers, nor
+    what follows a lead-in to the model's list of sources ("Sources:"). A
     claim the check found said by a given source (Claim.recite) is shown as that hint instead."""
     from bot.answer.refusal import is_refusal
 
@@ -159,7 +160,10 @@ def uncited_beside_cited(claims: list[Claim]) -> list[Claim]:
     lang = detect_lang(" ".join(plain(c.text) for c in claims)) or "en"
     out, in_list = [], False
     for c in claims:
-        cited_lead_in = bool(c.citations) and plain(c.text).rstrip("*_ ").endswith(":")
+        lead_in = plain(c.text).rstrip("*_ ").endswith(":")
+        if lead_in and _names_sources(c.text):
+            break  # "Sources:", "Quellen:": the model lists its sources, and its headers say nothing
+        cited_lead_in = bool(c.citations) and lead_in
         in_list = cited_lead_in or (in_list and bool(_ITEM_RE.match(c.text)))
         if not (c.citations or c.recite or in_list or is_refusal(c.text)) and _says_something(c.text, lang):
             out.append(c)
@@ -171,10 +175,16 @@ _NO_CLAIM_RE = re.compile(r"^\s*(?:#|\|)|\|\s*$|:\W*$|^\W*(\*\*|__)\s*[^*_\s]+(?
 _ITEM_RE = re.compile(r"^\s*(?:[-*•+]|\d+[.)])\s+")  # a list item's bullet or number
 
 
+def _names_sources(text: str) -> bool:
+    """The word "source" in some language ("Quellen", "źródła"); not "information" or "text", which a claim
+    about the world uses too ("information technology")."""
+    return any(fold(w) in _SOURCE_WORDS for w in letter_words(plain(text)))
+
+
 def _says_something(text: str, lang: str) -> bool:
     """More than three words with a fact to check, as for Claim.recite, about the world rather than the
     sources ("Bitte beachten Sie, dass die Quellen unvollständig sein können.")."""
     t = _ITEM_RE.sub("", plain(text))
-    if _NO_CLAIM_RE.search(text) or len(t.split()) <= 3 or any(map(_points, letter_words(t))):
+    if _NO_CLAIM_RE.search(text) or len(t.split()) <= 3 or _names_sources(t):
         return False
     return extract(t, (lang, "en"), claim=True, lang=lang).has_checkable()

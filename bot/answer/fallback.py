@@ -23,7 +23,7 @@ import re
 
 from bot.answer.again import only_markers, restates
 from bot.answer.asks import asks_for_time_or_amount, gives_time_or_amount
-from bot.answer.claims import all_unsupported
+from bot.answer.claims import all_unsupported, plain
 from bot.answer.refusal import is_refusal
 from bot.types import Citation, Fallback, Source
 
@@ -139,10 +139,19 @@ def unfounded(claims) -> list[str]:
     years old [1][2]", "17 million", "1,400 kilometres" to questions the sources cannot answer). A number
     found in some source but not the cited one is no sign of invention (the model cited the wrong source),
     nor is a name: the name check misses declined and sentence-initial words too often to take an answer
-    away for it."""
+    away for it. Nor is a count spelt out: "the relationship between the two countries", in a right answer's
+    closing sentence about its sources (q126 of a run), took that answer away for "2"; the made-up figures
+    of the runs are all written in digits."""
     if not all_unsupported(claims):
         return []
-    return list(dict.fromkeys(x for c in claims if c.supported is False for x in c.unfounded))
+    return list(dict.fromkeys(x for c in claims if c.supported is False for x in c.unfounded
+                              if not _spelt(x, c.text)))
+
+
+def _spelt(x: str, text: str) -> bool:
+    """A bare number (no month) that the claim does not write in digits: it spells it ("two", "zwei")."""
+    return x.replace(",", "").replace(".", "").isdigit() and not re.search(
+        rf"(?<![\d.,]){re.escape(x)}(?!\d)", plain(text))
 
 
 def unchecked_warning(text: str, claims, prompts, lang: str, question: str = "") -> str | None:
