@@ -164,3 +164,6 @@ def test_bullets_under_a_cited_lead_in_are_not_marked_but_a_bold_claim_is():
                   "work on information technology.\nSources:\n[1] \"Umacniać potencjał przyjaźni\". Nowy "
                   "prezydent Kazachstanu w Moskwie (2019-04, 001_eddcc00bd52f2ed4.txt)") == [
         "Putin and Tokayev work on information technology."]
+    # a lead-in that only says where its items come from is no list of sources: its items are claims
+    assert marked("Tokajew reiste nach Moskau [1].\nLaut den Quellen:\n- Putin schenkte Tokajew ein Pferd in "
+                  "Moskau.") == ["- Putin schenkte Tokajew ein Pferd in Moskau."]

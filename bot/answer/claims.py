@@ -149,7 +149,7 @@ def uncited_beside_cited(claims: list[Claim]) -> list[Claim]:
     (a date, number, name or place, as for Claim.recite), about the world, counts: not a heading, table row,
     bold label, "I hope this helps!", "The sources do not say when." or "Note that the sources may be
     incomplete", nor the items of a cited lead-in ("… several topics [1]:"), which its citation covers, nor
-    what follows a lead-in to the model's list of sources ("Sources:"). A
+    what follows the heading of the model's list of sources ("Sources:"). A
     claim the check found said by a given source (Claim.recite) is shown as that hint instead."""
     from bot.answer.refusal import is_refusal
 
@@ -161,7 +161,7 @@ def uncited_beside_cited(claims: list[Claim]) -> list[Claim]:
     out, in_list = [], False
     for c in claims:
         lead_in = plain(c.text).rstrip("*_ ").endswith(":")
-        if lead_in and _names_sources(c.text):
+        if lead_in and _names_sources(c.text) and len(plain(c.text).split()) <= 2:
             break  # "Sources:", "Quellen:": the model lists its sources, and its headers say nothing
         cited_lead_in = bool(c.citations) and lead_in
         in_list = cited_lead_in or (in_list and bool(_ITEM_RE.match(c.text)))
