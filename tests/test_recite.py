@@ -37,8 +37,8 @@ def test_a_date_in_the_source_does_not_vouch_for_an_invented_claim(vectors):  # 
     horse) holds the German seed's date, place and both names, so it passes the check against [2], and its
     sentence on the Moscow visit is as close to it (0.69) as to the right Paris claim above (0.68). The
     sentence says nothing of giving or of a horse: two of the claim's words, besides its names and places,
-    that the sentence lacks. So no hint points to [2]; the right claim, lacking one (reiste for reisen),
-    keeps its hint. With the horse cited to [1] (the Polish article), the claim is unsupported and no hint
+    that the sentence lacks. So no hint points to [2]; the right claim, whose words are all there on their
+    first four letters (reiste for reisen), keeps its hint. With the horse cited to [1] (the Polish article), the claim is unsupported and no hint
     either."""
     sources = [source(SEED_PL, "pl", "2019-04", 1), source(SEED_DE, "de", None, 2)]
     horse = "Putin schenkte Tokajew am 28. November in Moskau ein Pferd."
