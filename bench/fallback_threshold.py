@@ -82,7 +82,9 @@ def main() -> int:
         un = [r for r in rows if r["group"] == "unanswerable"]
         top = [r for r in rows if r["group"] == "evidence top-1"]
         print("\nscore  similarity  unanswerable fires  evidence-top-1 fires")
-        for s in (3.5, 3.75, 4.0, 4.1, 4.25, 4.5):
+        # the fused score's scale follows the [retrieval] weights: the grid follows its distribution
+        steps = sorted({round(percentile([r["score"] for r in rows], q) * 4) / 4 for q in (40, 50, 60, 70, 80, 90, 95)})
+        for s in steps:
             for sim in (0.0, 0.65, 0.68, 0.70, 0.72, 0.75):
                 print(f"{s:5.2f}  {sim:10.2f}  {sum(fires(r, s, sim) for r in un):>18d}  "
                       f"{sum(fires(r, s, sim) for r in top):>20d}")

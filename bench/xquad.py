@@ -51,12 +51,15 @@ def parse_set(pairs: list[str]) -> dict:
     return out
 
 
-def ingest_key(settings) -> str:
-    """The settings that change what ingest writes (vectors, chunks): a different value needs its own store."""
+def ingest_key(settings, latent: bool = True) -> str:
+    """The settings that change what ingest writes (vectors, chunks): a different value needs its own store.
+    latent=False leaves out whether chunks carry latent terms: a search with them off ignores them."""
     from bot.retrieval.centering import REFERENCE
 
     parts = [settings.embedding.model_dump(mode="json"), settings.chunking.model_dump(mode="json"),
              settings.corpus.extensions, settings.retrieval.language_centering]
+    if latent and settings.retrieval.latent_weight:  # chunks then carry their latent terms (bot/retrieval/latent.py)
+        parts.append("latent")
     blob = json.dumps(parts, sort_keys=True).encode() + REFERENCE.read_bytes()
     return hashlib.sha256(blob).hexdigest()[:12]
 
@@ -144,7 +147,7 @@ def main() -> int:
     try:
         settings = load_settings(args.config, **overrides)
         key = ingest_key(settings)
-        if args.against and ingest_key(load_settings(args.config, **against)) != key:
+        if args.against and ingest_key(load_settings(args.config, **against), False) != ingest_key(settings, False):
             raise BotError("--against changes what ingest writes; compare such settings in two separate runs")
         sets = [(Path(p).name, spread([i for i in load_qa(p, corpus) if i.answerable], args.sample))
                 for p in args.qa]

@@ -84,13 +84,13 @@ class Retrieval(_Section):
     collection_centering: float = Field(0.75, ge=0.0, le=1.5)
     # BM25 weight of a word found only in the question's own language, in passages of that language (bm25.py)
     own_language_keyword_weight: float = Field(0.25, ge=0.0, le=1.0)
-    # The query vector blends in the question without the words most chunks hold (bot/keyword.py)
+    latent_weight: float = Field(2.5, ge=0.0)  # the embedder's sparse latent terms (retrieval/latent.py); 0: off
+    latent_language_share: float = Field(0.7, gt=0.0, le=1.0)  # a term this much in one language is left out
+    # The query vector blends in the question without the words most chunks hold (bot/retrieval/bm25.py)
     common_word_share: float = Field(0.5, gt=0.0, le=1.0)
     common_word_weight: float = Field(0.7, ge=0.0, le=1.0)  # 0 turns it off
     max_question_chars: int = Field(4000, ge=1)  # longer questions are refused with a clear error
-    # Translate the question with the LLM into the collection's other languages (bot/retrieval/translate.py);
-    # costs one LLM call per question, so off by default
-    translate: bool = False
+    translate: bool = False  # the LLM translates the question (bot/retrieval/translate.py): one call per question
 
 
 class LLM(_Section):
@@ -116,7 +116,7 @@ class AnswerCheck(_Section):
     # a note with the sources' sentences closest to the question, beside a refusal despite a very high score
     # or an answer no source supports (bot/answer/fallback.py; thresholds measured in eval/README.md)
     fallback: bool = True
-    fallback_min_score: float = 4.1  # a refusal gets it when the best passage's fused score is at least this
+    fallback_min_score: float = 6.75  # a refusal gets it when the best passage's fused score is at least this
     fallback_min_similarity: float = Field(0.70, ge=-1.0, le=1.0)  # and its closest sentence is this close
     fallback_sentences: int = Field(2, ge=1, le=10)  # sentences the note quotes
     # the refusal, with its note whatever `fallback` says, replaces an answer none of whose claims is supported

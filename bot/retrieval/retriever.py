@@ -9,6 +9,7 @@ from bot.config import Settings
 from bot.lang import question_lang
 from bot.retrieval.bm25 import BM25, without_common_words
 from bot.retrieval.centering import Centering, CollectionCentering, language_means
+from bot.retrieval.latent import KEY, LatentIndex, unpack
 from bot.retrieval.store import Index
 from bot.retrieval.translate import by_language
 from bot.types import Source
@@ -38,24 +39,27 @@ def fuse(rankings: list[tuple[list[str], float]], k: int = RRF_K) -> list[tuple[
 
 
 def combine(dense: dict[str, float], keyword: dict[str, float], dense_weight: float = 1.0,
-            keyword_weight: float = 1.0) -> list[tuple[str, float]]:
+            keyword_weight: float = 1.0, latent: dict[str, float] | None = None,
+            latent_weight: float = 0.0) -> list[tuple[str, float]]:
     """Weighted sum of normalised scores (retrieval.fusion = "score", the default).
 
     Dense similarities become z-scores over the candidate pool, BM25 scores a share of the best one. Unlike
     rank fusion this keeps how much better the first candidate is: a chunk that holds the question's rare
     names and numbers outranks one that is only a little closer in the vector space, which is where
     cross-lingual vectors are least reliable (measured: bench/README.md). A chunk missing from one ranking
-    scores that ranking's floor.
+    scores that ranking's floor. Latent-term scores (latent.py) count as a share of the best, as BM25's do.
     """
-    if not dense and not keyword:
+    if not dense and not keyword and not latent:
         return []
     vals = list(dense.values()) or [0.0]
     mean = sum(vals) / len(vals)
     std = (sum((v - mean) ** 2 for v in vals) / len(vals)) ** 0.5 or 1.0
     floor = min(vals)
     top = max(keyword.values(), default=0.0) or 1.0
+    latent = latent or {}
+    best = max(latent.values(), default=0.0) or 1.0
     scores = {cid: dense_weight * (dense.get(cid, floor) - mean) / std + keyword_weight * keyword.get(cid, 0.0) / top
-              for cid in {**dense, **keyword}}
+              + latent_weight * latent.get(cid, 0.0) / best for cid in {**dense, **keyword, **latent}}
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
@@ -66,6 +70,8 @@ class Retriever:
         self._bm25_version: int | None = None
         self._langs: CollectionCentering | None = None
         self._langs_version: int | None = None
+        self._latent: LatentIndex | None = None
+        self._latent_version: int | None = None
 
     def _keyword(self) -> BM25:
         version = self.index.version()
@@ -74,6 +80,39 @@ class Retriever:
             chunks = list(self.index.iter_chunks())
             self._bm25 = BM25([(cid, text) for cid, text, _ in chunks], langs=[m.get("lang") or "" for *_, m in chunks])
         return self._bm25
+
+    def _latent_index(self) -> LatentIndex:
+        """Every current chunk's stored latent terms, read again whenever the collection changes.
+
+        All or none: in an index some of whose chunks were written without them (before they existed, or with
+        latent_weight 0) those chunks would score zero and lose to the rest, so then none count until
+        `bot ingest --rebuild` writes them for all.
+        """
+        version = self.index.version()
+        if self._latent is None or version != self._latent_version:
+            ids, rows, langs = [], [], []
+            for cid, _, meta in self.index.iter_chunks():
+                if not meta.get(KEY):
+                    ids, rows, langs = [], [], []
+                    break
+                ids.append(cid)
+                rows.append(unpack(meta[KEY]))
+                langs.append(meta.get("lang") or "")
+            self._latent = LatentIndex(ids, rows, langs, self.settings.retrieval.latent_language_share)
+            self._latent_version = version
+        return self._latent
+
+    def _latent_scores(self, query: str, candidates: list[str]) -> dict[str, float]:
+        """The candidates' latent-term scores for the question; {} when they are off or none is stored.
+
+        They re-rank the candidates the other two rankings found rather than add their own: on XQuAD the
+        chunks only they found never reached the top 5 (bench/README.md).
+        """
+        terms = getattr(self.embed, "latent_terms", None)
+        if not self.settings.retrieval.latent_weight or terms is None or not self._latent_index().ids:
+            return {}
+        found = terms([query])
+        return self._latent.scores(*found[0], candidates) if found else {}
 
     def _collection_centering(self) -> CollectionCentering:
         """Per-language means of the stored sentence vectors, recomputed whenever the collection changes.
@@ -147,16 +186,18 @@ class Retriever:
         if cfg.keyword:
             keyword = dict(self._keyword().search(query, n, lang or question_lang(query),
                                                   cfg.own_language_keyword_weight))
-        if not keyword:
+        latent = self._latent_scores(query, [*dense, *keyword])
+        if not keyword and not latent:
             ranked = sorted(dense.items(), key=lambda kv: -kv[1])
         elif cfg.fusion == "rrf":
             by_dense = sorted(dense, key=lambda c: -dense[c])
-            ranked = fuse([(by_dense, cfg.dense_weight), (list(keyword), cfg.keyword_weight)])
+            ranked = fuse([(by_dense, cfg.dense_weight), (list(keyword), cfg.keyword_weight),
+                           (sorted(latent, key=lambda c: -latent[c]), cfg.latent_weight)])
         else:
             # Chunks only the keyword ranking found still get their true dense score, not a guess.
             missing = [cid for cid in keyword if cid not in dense]
             dense.update(langs.adjust(self.index.chunk_similarities(vec, missing), vec))
-            ranked = combine(dense, keyword, cfg.dense_weight, cfg.keyword_weight)
+            ranked = combine(dense, keyword, cfg.dense_weight, cfg.keyword_weight, latent, cfg.latent_weight)
         return ranked
 
     def _sources(self, ranked: list[tuple[str, float]]) -> list[Source]:
