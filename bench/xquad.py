@@ -147,7 +147,10 @@ def main() -> int:
     try:
         settings = load_settings(args.config, **overrides)
         key = ingest_key(settings)
-        if args.against and ingest_key(load_settings(args.config, **against), False) != ingest_key(settings, False):
+        other = load_settings(args.config, **against) if args.against else None
+        # the store is ingested for the first configuration: one without latent terms has none to compare with
+        if other and (ingest_key(other, False) != ingest_key(settings, False)
+                      or other.retrieval.latent_weight and not settings.retrieval.latent_weight):
             raise BotError("--against changes what ingest writes; compare such settings in two separate runs")
         sets = [(Path(p).name, spread([i for i in load_qa(p, corpus) if i.answerable], args.sample))
                 for p in args.qa]

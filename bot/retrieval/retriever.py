@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 
@@ -72,6 +73,7 @@ class Retriever:
         self._langs_version: int | None = None
         self._latent: LatentIndex | None = None
         self._latent_version: int | None = None
+        self._latent_read = 0.0
 
     def _keyword(self) -> BM25:
         version = self.index.version()
@@ -89,7 +91,11 @@ class Retriever:
         `bot ingest --rebuild` writes them for all.
         """
         version = self.index.version()
-        if self._latent is None or version != self._latent_version:
+        # A rebuild of the same files keeps the version: an index found without terms is looked at again
+        # after a while, so a running server takes them up once `bot ingest --rebuild` has written them.
+        stale = self._latent is not None and not self._latent.ids and time.monotonic() - self._latent_read > 30
+        if self._latent is None or version != self._latent_version or stale:
+            self._latent_read = time.monotonic()
             ids, rows, langs = [], [], []
             for cid, _, meta in self.index.iter_chunks():
                 if not meta.get(KEY):
@@ -186,13 +192,12 @@ class Retriever:
         if cfg.keyword:
             keyword = dict(self._keyword().search(query, n, lang or question_lang(query),
                                                   cfg.own_language_keyword_weight))
-        latent = self._latent_scores(query, [*dense, *keyword])
+        latent = self._latent_scores(query, [*dense, *keyword]) if cfg.fusion == "score" else {}
         if not keyword and not latent:
             ranked = sorted(dense.items(), key=lambda kv: -kv[1])
-        elif cfg.fusion == "rrf":
+        elif cfg.fusion == "rrf":  # without latent terms: measured in score fusion only, a weight for shares
             by_dense = sorted(dense, key=lambda c: -dense[c])
-            ranked = fuse([(by_dense, cfg.dense_weight), (list(keyword), cfg.keyword_weight),
-                           (sorted(latent, key=lambda c: -latent[c]), cfg.latent_weight)])
+            ranked = fuse([(by_dense, cfg.dense_weight), (list(keyword), cfg.keyword_weight)])
         else:
             # Chunks only the keyword ranking found still get their true dense score, not a guess.
             missing = [cid for cid in keyword if cid not in dense]
