@@ -28,7 +28,7 @@ def store(seeded_store, tmp_path_factory):
 @pytest.fixture(scope="module")
 def dense(store):
     """The dense ranking alone (keyword off) of WORD, all chunks; and the one chunk holding WORD."""
-    bot = Bot.from_config(store, retrieval={"keyword": False})
+    bot = Bot.from_config(store, retrieval={"keyword": False, "latent_weight": 0})
     ranking = bot.search(WORD, k=30)
     assert len(ranking) == bot.stats()["chunks"] == 20  # every chunk is a dense candidate (candidates = 30)
     holders = [s for s in ranking if fold(WORD) in terms(s.text)]
@@ -50,7 +50,7 @@ def test_rrf_puts_the_lone_keyword_hit_first_with_its_reciprocal_ranks(store, de
     it scores 1/(60+1) + 1/(60+d), d its dense rank, and every other chunk 1/(60+its dense rank): it comes
     first and the rest keep their dense order."""
     ranking, holder = dense
-    got = Bot.from_config(store, retrieval={"fusion": "rrf"}).search(WORD, k=20)
+    got = Bot.from_config(store, retrieval={"fusion": "rrf", "latent_weight": 0}).search(WORD, k=20)
     rank = {s.chunk_id: i for i, s in enumerate(ranking, start=1)}
     expected = [(holder.chunk_id, 1 / (RRF_K + 1) + 1 / (RRF_K + rank[holder.chunk_id]))] + [
         (s.chunk_id, 1 / (RRF_K + rank[s.chunk_id])) for s in ranking if s is not holder]
@@ -66,13 +66,13 @@ def test_score_fusion_adds_the_share_of_the_best_bm25_to_the_dense_z_score(store
     cos = np.array([s.score for s in ranking])
     z = (cos - cos.mean()) / cos.std()
     want = {s.chunk_id: z[i] + (s is holder) for i, s in enumerate(ranking)}
-    got = Bot.from_config(store, retrieval={"fusion": "score"}).search(WORD, k=20)
+    got = Bot.from_config(store, retrieval={"fusion": "score", "latent_weight": 0}).search(WORD, k=20)
     assert [s.chunk_id for s in got] == sorted(want, key=lambda c: (-want[c], c))
     assert [s.score for s in got] == pytest.approx([want[s.chunk_id] for s in got], abs=1e-5)
 
 
 # language_centering alone: the collection's own centring (retrieval.collection_centering) is off here
-ONLY = {"keyword": False, "common_word_weight": 0.0, "collection_centering": 0.0}
+ONLY = {"keyword": False, "common_word_weight": 0.0, "collection_centering": 0.0, "latent_weight": 0}
 
 
 @pytest.fixture(scope="module")
