@@ -115,10 +115,11 @@ class Retriever:
         chunks only they found never reached the top 5 (bench/README.md).
         """
         terms = getattr(self.embed, "latent_terms", None)
-        if not self.settings.retrieval.latent_weight or terms is None or not self._latent_index().ids:
+        if not self.settings.retrieval.latent_weight or terms is None:
             return {}
-        found = terms([query])
-        return self._latent.scores(*found[0], candidates) if found else {}
+        index = self._latent_index()
+        found = terms([query]) if index.ids else []
+        return index.scores(*found[0], candidates) if found else {}
 
     def _collection_centering(self) -> CollectionCentering:
         """Per-language means of the stored sentence vectors, recomputed whenever the collection changes.
