@@ -108,12 +108,33 @@ def test_ingest_stores_latent_terms_and_search_uses_them(seeded_store, tmp_path)
     assert on._retriever._latent_scores("Paris", candidates) == {}
     assert on.search("Wann reist Tokajew nach Paris?")[0].doc_id.startswith("000_")
 
-    # a new file ingested with the terms on, beside the 20 chunks without: all or none, so none count
+    # a chunk or two with terms beside the rest without (what an ingest killed while adding them leaves): all
+    # or none, so none count
+    first_id, first_text, first_meta = next(on._index.iter_chunks())
+    on._index.set_chunk_metadata([first_id], [{**first_meta, KEY: pack(*on._embedder().latent_terms([first_text])[0])}])
+    partial = Bot.from_config(write_config(off, retrieval={"latent_weight": 2.5}))
+    partial._open_index()
+    assert partial._retriever._latent_scores("Paris", candidates) == {}
+
+    # an ingest with the terms on writes a new file's, and gives the 19 older chunks without theirs: from
+    # their stored text, so they are what a fresh ingest writes, with the rest of their metadata unchanged
+    before = {cid: meta for cid, _, meta in on._index.iter_chunks()}
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "note.txt").write_text("Tokajew traf Macron am 29. November in Paris.", encoding="utf-8")
     mixed = Bot.from_config(write_config(off, corpus={"paths": [str(SEEDS), str(notes)]}))
-    assert mixed.ingest().added == 1
-    written = [meta for _, _, meta in mixed._open_index().iter_chunks()]
-    assert sum(KEY in meta for meta in written) == 1 and len(written) == 21
-    assert mixed._retriever._latent_scores("Paris", [cid for cid, _, _ in mixed._index.iter_chunks()]) == {}
+    summary = mixed.ingest()
+    assert (summary.added, summary.unchanged, summary.latent_added) == (1, 5, 19)
+    assert "latent terms added to 19 older chunks" in summary.line()
+    written = {cid: (text, meta) for cid, text, meta in mixed._open_index().iter_chunks()}
+    assert len(written) == 21 and all(KEY in meta for _, meta in written.values())
+    for cid, old in before.items():
+        assert {k: v for k, v in written[cid][1].items() if k != KEY} == {k: v for k, v in old.items() if k != KEY}
+    added = next(cid for cid in before if cid != first_id)
+    idx, val = mixed._embedder().latent_terms([written[added][0]])[0]
+    assert unpack(written[added][1][KEY])[0].tolist() == idx.tolist()
+    assert np.allclose(unpack(written[added][1][KEY])[1], val, rtol=1e-3)
+    assert mixed.ingest().latent_added == 0  # nothing left to add
+    fresh = Bot.from_config(write_config(off, corpus={"paths": [str(SEEDS), str(notes)]}))
+    fresh._open_index()
+    assert len(fresh._retriever._latent_scores("Tokajew Paris", list(written))) == 21

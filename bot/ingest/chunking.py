@@ -133,3 +133,32 @@ def write_document(settings: Settings, index, vector_store, embed_model, centeri
                                     rec.corpus, rec.text))
     index.drop_stale_chunks(rec.doc_id, rec.content_hash)
     return count
+
+
+def add_latent_terms(settings: Settings, index, embed_model, progress: bool = False) -> int:
+    """Latent terms (bot/retrieval/latent.py) for the current chunks stored without them; returns how many.
+
+    An index written before they existed, or with retrieval.latent_weight 0, would otherwise search without
+    them until `bot ingest --rebuild` embedded everything again: they come from the chunk's stored text alone,
+    so the next ingest adds them in place. Killed halfway, the chunks done keep theirs and the retriever, which
+    uses them only once every chunk has them, searches as before; the next ingest does the rest.
+    """
+    if not settings.retrieval.latent_weight or not hasattr(embed_model, "latent_terms"):
+        return 0
+    from tqdm import tqdm
+
+    from bot.retrieval.latent import KEY, pack
+
+    missing = [(cid, text, meta) for cid, text, meta in index.iter_chunks() if not meta.get(KEY)]
+    done = 0
+    with tqdm(total=len(missing), desc="latent terms", unit="chunk", disable=not progress or not missing) as bar:
+        for i in range(0, len(missing), WINDOW):
+            part = missing[i:i + WINDOW]
+            terms = embed_model.latent_terms([text for _, text, _ in part])
+            if not terms:  # this embedder has no sparse head after all
+                break
+            index.set_chunk_metadata([cid for cid, _, _ in part],
+                                     [{**meta, KEY: pack(*t)} for (_, _, meta), t in zip(part, terms)])
+            done += len(part)
+            bar.update(len(part))
+    return done

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import Settings
-from bot.ingest.chunking import SkipFile, write_document
+from bot.ingest.chunking import SkipFile, add_latent_terms, write_document
 from bot.ingest.clean import make_title
 from bot.ingest.files import find_files
 from bot.ingest.worker import Parser
@@ -34,13 +34,15 @@ class IngestSummary:
     skipped: list[str] = field(default_factory=list)  # "path: why"
     warnings: list[str] = field(default_factory=list)  # "path: why", folders that could not be read
     chunks_written: int = 0
+    latent_added: int = 0  # chunks of an older index that were given their latent terms in place
     seconds: float = 0.0
 
     def line(self) -> str:
         kept = f", kept {self.kept} (folders not read)" if self.kept else ""
+        latent = f"; latent terms added to {self.latent_added} older chunks" if self.latent_added else ""
         return (f"files seen {self.files_seen}, added {self.added}, updated {self.updated}, unchanged "
                 f"{self.unchanged}, removed {self.removed}{kept}, skipped {len(self.skipped)}; chunks written "
-                f"{self.chunks_written}; {self.seconds:.1f} s")
+                f"{self.chunks_written}{latent}; {self.seconds:.1f} s")
 
 
 @dataclass(frozen=True)
@@ -126,5 +128,6 @@ def ingest(settings: Settings, index: Index, embed_model, vector_store, centerin
                 continue
             index.remove_document(doc_id)
             summary.removed += 1
+    summary.latent_added = add_latent_terms(settings, index, embed_model, progress)
     summary.seconds = time.perf_counter() - t0
     return summary

@@ -147,6 +147,11 @@ class Index:
             self.sents.add(ids=ids[i:i + PAGE], embeddings=vectors[i:i + PAGE], metadatas=metas[i:i + PAGE])
 
     @_follows_rebuild
+    def set_chunk_metadata(self, ids: list[str], metas: list[dict]) -> None:
+        """Replace these chunks' metadata whole; their text and vectors stay."""
+        self.chunks.update(ids=ids, metadatas=metas)
+
+    @_follows_rebuild
     def nearest_chunks(self, vector: list[float], n: int) -> list[tuple[str, float]]:
         """Chunks ranked by their best-matching sentence: (chunk id, cosine similarity), current ones only."""
         count = self.sents.count()
