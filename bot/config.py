@@ -116,7 +116,7 @@ class AnswerCheck(_Section):
     # a note with the sources' sentences closest to the question, beside a refusal despite a very high score
     # or an answer no source supports (bot/answer/fallback.py; thresholds measured in eval/README.md)
     fallback: bool = True
-    fallback_min_score: float = 6.75  # a refusal gets it when the best passage's fused score is at least this
+    fallback_min_score: float = 4.1  # a refusal gets it when the best passage's fused score is at least this
     fallback_min_similarity: float = Field(0.70, ge=-1.0, le=1.0)  # and its closest sentence is this close
     fallback_sentences: int = Field(2, ge=1, le=10)  # sentences the note quotes
     # the refusal, with its note whatever `fallback` says, replaces an answer none of whose claims is supported

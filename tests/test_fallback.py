@@ -17,10 +17,10 @@ from bot.evaluation.metrics import contains_quote
 from bot.types import Answer
 from tests.conftest import run_cli
 
-# eval/qa.jsonl q042: the evidence passage is the top one, fused score 7.37 (answer.fallback_min_score is 6.75)
+# eval/qa.jsonl q042: the evidence passage is the top one, fused score 4.87 (answer.fallback_min_score is 4.1)
 ANSWERABLE = "Für welche Oppositionspartei ist Nursultan Ermachanow als Anwalt tätig?"
 EVIDENCE = "Nursultan Ermachanow, ein Anwalt der Oppositionspartei El Tiregi"
-# q057 and q056: no seed says these; the best passage scores 4.89 for the first
+# q057 and q056: no seed says these; the best passage scores 2.39 for the first
 UNANSWERABLE = "What is the population of Kazakhstan?"
 # The question is German, so the note is: the bot's words in the user's language, the quotes in the sources'.
 NOTE_DE = "Hinweis: Es wurde keine Antwort erzeugt, aber diese Sätze der Quellen passen genau zur Frage"

@@ -58,12 +58,15 @@ def test_scores_are_dot_products_without_the_language_terms():
 
 
 def test_combine_adds_latent_scores_as_a_share_of_the_best():
-    """Dense {a: .8, b: .6}: z-scores +1, -1. Latent {a: 1, b: 4}: shares .25 and 1. Weight 2.5:
-    a = 1 + .625 = 1.625, b = -1 + 2.5 = 1.5, so a stays first; weight 3: a 1.75, b 2.0, and b goes first."""
+    """Dense {a: .8, b: .6}: z-scores +1, -1. Latent {a: 1, b: 4}: shares .25 and 1, less one: -.75 and 0.
+    Weight 2.5: a = 1 - 1.875 = -.875, b = -1 + 0 = -1, so a stays first; weight 3: a -1.25, b -1, and b
+    goes first. The best candidate by latent terms (b) scores what it would without them (-1); without
+    latent scores nothing is taken off."""
     dense, latent = {"a": 0.8, "b": 0.6}, {"a": 1.0, "b": 4.0}
-    assert dict(combine(dense, {}, 1.0, 1.0, latent, 2.5)) == pytest.approx({"a": 1.625, "b": 1.5})
+    assert dict(combine(dense, {}, 1.0, 1.0, latent, 2.5)) == pytest.approx({"a": -0.875, "b": -1.0})
     assert [c for c, _ in combine(dense, {}, 1.0, 1.0, latent, 3.0)] == ["b", "a"]
     assert dict(combine(dense, {}, 1.0, 1.0, latent, 0.0)) == pytest.approx({"a": 1.0, "b": -1.0})
+    assert dict(combine(dense, {}, 1.0, 1.0, {}, 2.5)) == pytest.approx({"a": 1.0, "b": -1.0})
 
 
 def test_real_latent_terms_are_shared_across_languages_more_than_across_topics():

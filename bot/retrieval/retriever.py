@@ -48,7 +48,10 @@ def combine(dense: dict[str, float], keyword: dict[str, float], dense_weight: fl
     rank fusion this keeps how much better the first candidate is: a chunk that holds the question's rare
     names and numbers outranks one that is only a little closer in the vector space, which is where
     cross-lingual vectors are least reliable (measured: bench/README.md). A chunk missing from one ranking
-    scores that ranking's floor. Latent-term scores (latent.py) count as a share of the best, as BM25's do.
+    scores that ranking's floor. Latent-term scores (latent.py) count as a share of the best, as BM25's do,
+    less one: a shortfall from the best candidate's, so the top of the list scores about what it would
+    without them and one threshold on the fused score (answer.fallback_min_score) serves indexes with and
+    without latent terms. The order is the same either way.
     """
     if not dense and not keyword and not latent:
         return []
@@ -59,8 +62,9 @@ def combine(dense: dict[str, float], keyword: dict[str, float], dense_weight: fl
     top = max(keyword.values(), default=0.0) or 1.0
     latent = latent or {}
     best = max(latent.values(), default=0.0) or 1.0
+    shortfall = 1.0 if latent else 0.0
     scores = {cid: dense_weight * (dense.get(cid, floor) - mean) / std + keyword_weight * keyword.get(cid, 0.0) / top
-              + latent_weight * latent.get(cid, 0.0) / best for cid in {**dense, **keyword, **latent}}
+              + latent_weight * (latent.get(cid, 0.0) / best - shortfall) for cid in {**dense, **keyword, **latent}}
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
