@@ -113,8 +113,7 @@ class AnswerCheck(_Section):
 
     check_claims: bool = True  # false: claims are listed but not checked (supported is null)
     claim_similarity: float = Field(0.6, ge=-1.0, le=1.0)  # a cited sentence must be at least this close
-    # a note with the sources' sentences closest to the question, beside a refusal despite a very high score
-    # or an answer no source supports (bot/answer/fallback.py; thresholds measured in eval/README.md)
+    # a note quoting the sources beside a refusal despite a very high score, or an unsupported answer (fallback.py)
     fallback: bool = True
     fallback_min_score: float = 4.1  # a refusal gets it when the best passage's fused score is at least this
     fallback_min_similarity: float = Field(0.70, ge=-1.0, le=1.0)  # and its closest sentence is this close
@@ -125,6 +124,7 @@ class AnswerCheck(_Section):
     withhold_unanswered: bool = True  # and one giving no time or number to "how long?", "how many?" (asks.py)
     translate_answers: bool = True  # an answer not (all) in the question's language is translated (retranslate.py)
     retry_non_answers: bool = True  # "[1] [2] [3]", or the question restated, is asked again (bot/answer/again.py)
+    retry_refusals: bool = True  # and a refusal although the sources very likely answer (fallback.evidence_at_hand)
 
 
 class Context(_Section):

@@ -7,10 +7,10 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from bot.answer.again import only_markers, restates, second_try
+from bot.answer.again import only_markers, second_try, wants_second_try
 from bot.answer.citations import MarkerStream, cite, clean_markers
 from bot.answer.context import given_sources
-from bot.answer.fallback import fallback_note, unchecked_warning
+from bot.answer.fallback import evidence_at_hand, fallback_note, unchecked_warning
 from bot.answer.facts import warm
 from bot.answer.loops import LoopStop
 from bot.answer.prompt import Prompts, build_messages, condense_prompt, fit_messages, prompts_dir
@@ -188,14 +188,14 @@ class Bot(Documents):
         timings = {"retrieve_s": time.perf_counter() - t0, "generate_s": 0.0}
 
         warning, parts, cut_short, given = None, [], False, retrieved
+        vectors, cfg_a = lambda: Vectors(self._embedder(), self._centering, self._index), self.settings.answer
         t1 = time.perf_counter()
         try:
             cfg = self.settings.llm
-            pool = given_sources(self.settings.context, trace.standalone_question, lang, retrieved,
-                                 lambda: Vectors(self._embedder(), self._centering, self._index))
+            pool = given_sources(self.settings.context, trace.standalone_question, lang, retrieved, vectors)
             budget = cfg.context_window - cfg.max_tokens  # the second try's request must fit too, if made
             msgs, given, tokens = fit_messages(self.prompts, question, lang, pool, history[-6:], self.llm.count_tokens,
-                                               budget, self.settings.answer.retry_non_answers)
+                                               budget, cfg_a.retry_non_answers or cfg_a.retry_refusals)
             trace.prompt, trace.sources_given, trace.prompt_tokens = msgs, given, tokens
             trace.dropped_sources = len(retrieved) - len(given)
             shown = MarkerStream(len(given))  # markers to no source are not shown while streaming either
@@ -221,8 +221,9 @@ class Bot(Documents):
             yield text
         else:
             text, trace.looped = clean_markers(loop.text(), len(given)), loop.cut
-            if (not cut_short and self.settings.answer.retry_non_answers and self.prompts.answer_again
-                    and (only_markers(text) or restates(text, question, lang, self.prompts.refusals.values()))):
+            if not cut_short and self.prompts.answer_again and wants_second_try(
+                    cfg_a, text, question, lang, self.prompts.refusals.values(),
+                    lambda: evidence_at_hand(cfg_a, trace.standalone_question, lang, retrieved, given, vectors)):
                 trace.first_try, t = text, time.perf_counter()
                 trace.prompt_again = build_messages(self.prompts, question, lang, given, trace.prompt[1:-1], again=True)
                 keep = self.prompts.refusal(lang) if only_markers(text) else text
@@ -235,13 +236,12 @@ class Bot(Documents):
                     text = translated
         claim = trace.standalone_question if mode == "passages" else None
         t2 = time.perf_counter()  # each claim checked against the sources it cites (a passages answer has none)
-        claims = [] if mode == "passages" else answer_claims(text, given, self.settings.answer, Vectors(
-            self._embedder(), self._centering, self._index), question=trace.standalone_question)
+        claims = [] if mode == "passages" else answer_claims(text, given, cfg_a, vectors(),
+                                                             question=trace.standalone_question)
         trace.timings["check_s"] = time.perf_counter() - t2
         t3 = time.perf_counter()  # a refusal despite a very high score, or no claim supported: the sources' sentences
         note = None if mode == "passages" or cut_short else fallback_note(
-            self.settings.answer, text, claims, trace.standalone_question, lang, retrieved, given, self.prompts,
-            lambda: Vectors(self._embedder(), self._centering, self._index))
+            cfg_a, text, claims, trace.standalone_question, lang, retrieved, given, self.prompts, vectors)
         trace.timings["fallback_s"] = time.perf_counter() - t3
         if note and note.kind in ("withheld", "unanswered"):  # the refusal in its place, the model's text in the trace
             trace.withheld = {"answer": text, "claims": [c.to_json() for c in claims]}

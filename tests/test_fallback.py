@@ -418,3 +418,38 @@ def test_a_count_spelt_out_is_no_invention(seeded_config, ollama):
     assert a.answer == reply and a.fallback.kind == "unsupported"
     ollama.reply = reply.replace("der zwei Länder", "seit 52 Jahren")
     assert ask(seeded_config, ollama, "Wen traf Tokajew?").fallback.kind == "withheld"
+
+
+def _refusal_first(body) -> str:
+    """The refusal to the usual request, the answer when the last line asks for full sentences (answer_again.txt)."""
+    last = body["messages"][-1]["content"].rstrip()
+    return "Die Quellen sagen dazu nichts." if last.endswith("citing sources as [n]:") else \
+        "Ermachanow ist Anwalt der Oppositionspartei El Tiregi [1]."
+
+
+def test_a_refusal_despite_the_evidence_is_asked_for_again(seeded_config, ollama):
+    """q042: the evidence passage scores above answer.fallback_min_score and its sentence is that close to the
+    question (the first test's case), so a refusal gets a second try, as an answer of markers does; the
+    second answer follows the refusal in the stream and is the Answer's text, checked. A refusal to an
+    unanswerable question (best passage 2.39, under the threshold) is not asked again: one request, and the
+    refusal stays bare. With answer.retry_refusals off, the refusal stays, with its note."""
+    ollama.reply = _refusal_first
+    items = list(Bot.from_config(seeded_config(llm={"host": ollama.url})).stream(ANSWERABLE))
+    a, deltas = items[-1], "".join(items[:-1])
+    assert a.trace.retrieved[0].score >= MIN_SCORE  # the case this covers
+    assert a.answer == "Ermachanow ist Anwalt der Oppositionspartei El Tiregi [1]." and a.fallback is None
+    assert a.trace.first_try == "Die Quellen sagen dazu nichts." and len(_chats(ollama)) == 2
+    assert deltas.startswith("Die Quellen sagen dazu nichts.\n\n") and deltas.endswith(a.answer)
+    assert a.claims and a.claims[0].supported is True
+
+    ollama.requests.clear()
+    ollama.reply = "The sources don't say."
+    a = ask(seeded_config, ollama, UNANSWERABLE)
+    assert a.trace.retrieved[0].score < MIN_SCORE
+    assert a.answer == "The sources don't say." and a.trace.first_try is None and len(_chats(ollama)) == 1
+
+    ollama.requests.clear()
+    ollama.reply = _refusal_first
+    a = ask(seeded_config, ollama, ANSWERABLE, retry_refusals=False)
+    assert a.answer == "Die Quellen sagen dazu nichts." and a.trace.first_try is None and len(_chats(ollama)) == 1
+    assert a.fallback is not None and a.fallback.kind == "refusal"

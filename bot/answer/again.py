@@ -81,6 +81,16 @@ def _or_word(lang: str) -> str:
     return pattern.replace("{0}", " ").replace("{1}", " ").strip(" ,").lower()
 
 
+def wants_second_try(cfg, text: str, question: str, lang: str, refusals, evidence: Callable[[], bool]) -> bool:
+    """Whether an answer is asked for again: source numbers only, or the question restated
+    (answer.retry_non_answers), or a refusal although `evidence()` says the sources hold the answer
+    (answer.retry_refusals; fallback.evidence_at_hand, computed only for a refusal)."""
+    refusals = list(refusals)
+    if cfg.retry_non_answers and (only_markers(text) or restates(text, question, lang, refusals)):
+        return True
+    return cfg.retry_refusals and is_refusal(text, refusals) and evidence()
+
+
 def second_try(messages: list[dict], stream: Callable[[list[dict]], Iterable[str]], n_sources: int,
                keep: str) -> Iterator[str]:
     """Stream the second answer after what came ("\\n\\n" first, as a translation follows its original) and

@@ -93,6 +93,17 @@ def _warning(prompts, kind: str, lang: str, facts: str = "") -> str:
     return (prompts.warning(kind, lang) or _WARNINGS[kind]).replace("{facts}", facts)
 
 
+def evidence_at_hand(cfg, question: str, lang: str, retrieved: list[Source], given: list[Source], vectors) -> bool:
+    """The best passage scores very high (answer.fallback_min_score) and a sentence of the sources given is that
+    close to the question (fallback_min_similarity): a refusal then gets the note below, and first a second
+    try (answer.retry_refusals). `vectors` makes the Vectors. On the seeds' 27 unanswerable questions it
+    holds for none (eval/README.md)."""
+    if not given or max((s.score for s in retrieved), default=float("-inf")) < cfg.fallback_min_score:
+        return False
+    quotes = closest_sentences(question, lang, given, vectors(), 1)
+    return bool(quotes) and quotes[0][0] >= cfg.fallback_min_similarity
+
+
 def fallback_note(cfg, text: str, claims, question: str, lang: str, retrieved: list[Source], given: list[Source],
                   prompts, vectors) -> Fallback | None:
     """The note for a generated answer, or None. cfg is Settings.answer; `prompts` the Prompts, for the
