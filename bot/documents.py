@@ -103,10 +103,12 @@ class Documents:
                 self._index = None
             index = self._open_index(create=True)
             index.find_again()  # another process may have rebuilt it since this one opened it
+            whole = not paths  # the whole corpus, not an upload: older chunks get what they lack too
             if not paths and self.settings.uploads_path.is_dir():  # uploads are part of the collection's corpus
                 paths = [*self.settings.corpus_paths, self.settings.uploads_path]
             return ingest(self.settings, index, self._embedder(), vector_store(index.chunks), self._centering,
-                          [Path(p) for p in paths] if paths else None, progress=progress, verbose=verbose)
+                          [Path(p) for p in paths] if paths else None, progress=progress, verbose=verbose,
+                          upgrade=whole)
 
     def upload(self, filename: str, data: bytes, progress: bool = False):
         """Keep an uploaded file in this collection and index it now; returns the IngestSummary."""

@@ -111,32 +111,37 @@ def test_ingest_stores_latent_terms_and_search_uses_them(seeded_store, tmp_path)
     assert on._retriever._latent_scores("Paris", candidates) == {}
     assert on.search("Wann reist Tokajew nach Paris?")[0].doc_id.startswith("000_")
 
-    # a chunk or two with terms beside the rest without (what an ingest killed while adding them leaves): all
-    # or none, so none count
-    first_id, first_text, first_meta = next(on._index.iter_chunks())
-    on._index.set_chunk_metadata([first_id], [{**first_meta, KEY: pack(*on._embedder().latent_terms([first_text])[0])}])
+    # a chunk with terms beside the rest without (what an ingest killed while adding them leaves): all or
+    # none, so none count
+    first_id, first_text, _ = next(on._index.iter_chunks())
+    on._index.add_chunk_metadata([first_id], [{KEY: pack(*on._embedder().latent_terms([first_text])[0])}])
     partial = Bot.from_config(write_config(off, retrieval={"latent_weight": 2.5}))
     partial._open_index()
     assert partial._retriever._latent_scores("Paris", candidates) == {}
 
-    # an ingest with the terms on writes a new file's, and gives the 19 older chunks without theirs: from
-    # their stored text, so they are what a fresh ingest writes, with the rest of their metadata unchanged
-    before = {cid: meta for cid, _, meta in on._index.iter_chunks()}
+    # an ingest of one folder (as an upload is) writes its new file's terms and leaves the older chunks be;
+    # an ingest of the whole corpus gives the 19 without theirs, computed from their stored text: the very
+    # terms a fresh ingest wrote for the same chunks (the seeded store's), while their text, their vectors
+    # and the sentence vectors stay as they were
+    stored = lambda index: index.chunks.get(ids=sorted(written_ids), include=["documents", "embeddings"])  # noqa
+    written_ids = [cid for cid, _, _ in on._index.iter_chunks()]
+    before, sentences = stored(on._index), on._index.sents.count()
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "note.txt").write_text("Tokajew traf Macron am 29. November in Paris.", encoding="utf-8")
     mixed = Bot.from_config(write_config(off, corpus={"paths": [str(SEEDS), str(notes)]}))
+    summary = mixed.ingest([str(notes)])
+    assert (summary.added, summary.latent_added) == (1, 0)
+    assert sum(KEY in meta for _, _, meta in mixed._index.iter_chunks()) == 2
     summary = mixed.ingest()
-    assert (summary.added, summary.unchanged, summary.latent_added) == (1, 5, 19)
+    assert (summary.added, summary.unchanged, summary.latent_added) == (0, 6, 19)
     assert "latent terms added to 19 older chunks" in summary.line()
-    written = {cid: (text, meta) for cid, text, meta in mixed._open_index().iter_chunks()}
-    assert len(written) == 21 and all(KEY in meta for _, meta in written.values())
-    for cid, old in before.items():
-        assert {k: v for k, v in written[cid][1].items() if k != KEY} == {k: v for k, v in old.items() if k != KEY}
-    added = next(cid for cid in before if cid != first_id)
-    idx, val = mixed._embedder().latent_terms([written[added][0]])[0]
-    assert unpack(written[added][1][KEY])[0].tolist() == idx.tolist()
-    assert np.allclose(unpack(written[added][1][KEY])[1], val, rtol=1e-3)
+    written = {cid: meta for cid, _, meta in mixed._open_index().iter_chunks()}
+    fresh_terms = {cid: meta[KEY] for cid, _, meta in chunks}
+    assert len(written) == 21 and all(written[cid][KEY] == fresh_terms[cid] for cid in written_ids)
+    after = stored(mixed._index)
+    assert after["documents"] == before["documents"] and np.array_equal(after["embeddings"], before["embeddings"])
+    assert mixed._index.sents.count() == sentences + 1  # the new file's one sentence only
     assert mixed.ingest().latent_added == 0  # nothing left to add
     fresh = Bot.from_config(write_config(off, corpus={"paths": [str(SEEDS), str(notes)]}))
     fresh._open_index()

@@ -140,8 +140,9 @@ def add_latent_terms(settings: Settings, index, embed_model, progress: bool = Fa
 
     An index written before they existed, or with retrieval.latent_weight 0, would otherwise search without
     them until `bot ingest --rebuild` embedded everything again: they come from the chunk's stored text alone,
-    so the next ingest adds them in place. Killed halfway, the chunks done keep theirs and the retriever, which
-    uses them only once every chunk has them, searches as before; the next ingest does the rest.
+    so an ingest of the whole corpus adds them in place, once (one embedder pass over those chunks; an upload
+    does not start it). Killed halfway, the chunks done keep theirs and the retriever, which uses them only
+    once every chunk has them, searches as before; the next ingest does the rest.
     """
     if not settings.retrieval.latent_weight or not hasattr(embed_model, "latent_terms"):
         return 0
@@ -149,16 +150,17 @@ def add_latent_terms(settings: Settings, index, embed_model, progress: bool = Fa
 
     from bot.retrieval.latent import KEY, pack
 
-    missing = [(cid, text, meta) for cid, text, meta in index.iter_chunks() if not meta.get(KEY)]
+    missing = index.chunk_ids_without(KEY)  # ids only: the texts are read a window at a time
     done = 0
     with tqdm(total=len(missing), desc="latent terms", unit="chunk", disable=not progress or not missing) as bar:
         for i in range(0, len(missing), WINDOW):
-            part = missing[i:i + WINDOW]
-            terms = embed_model.latent_terms([text for _, text, _ in part])
-            if not terms:  # this embedder has no sparse head after all
+            part = index.get_chunks(missing[i:i + WINDOW])  # a chunk removed meanwhile is not there
+            ids = list(part)
+            terms = embed_model.latent_terms([part[cid][0] for cid in ids]) if ids else []
+            if ids and not terms:  # this embedder has no sparse head after all
                 break
-            index.set_chunk_metadata([cid for cid, _, _ in part],
-                                     [{**meta, KEY: pack(*t)} for (_, _, meta), t in zip(part, terms)])
-            done += len(part)
-            bar.update(len(part))
+            if ids and not index.add_chunk_metadata(ids, [{KEY: pack(*t)} for t in terms]):
+                break  # rebuilt by another process meanwhile: its own ingest writes the terms
+            done += len(ids)
+            bar.update(len(missing[i:i + WINDOW]))
     return done

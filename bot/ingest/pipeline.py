@@ -73,8 +73,10 @@ def read_document(parser: Parser, path: Path, max_mb: float) -> Document:
 
 
 def ingest(settings: Settings, index: Index, embed_model, vector_store, centering: Centering,
-           paths: list[Path] | None = None, progress: bool = True, verbose: bool = False) -> IngestSummary:
-    """Bring the index in line with the files: add new, re-embed changed, remove deleted, skip unchanged."""
+           paths: list[Path] | None = None, progress: bool = True, verbose: bool = False,
+           upgrade: bool = True) -> IngestSummary:
+    """Bring the index in line with the files: add new, re-embed changed, remove deleted, skip unchanged;
+    with `upgrade` (an ingest of the whole corpus), also give older chunks what they lack (add_latent_terms)."""
     from tqdm import tqdm
 
     t0 = time.perf_counter()
@@ -128,6 +130,6 @@ def ingest(settings: Settings, index: Index, embed_model, vector_store, centerin
                 continue
             index.remove_document(doc_id)
             summary.removed += 1
-    summary.latent_added = add_latent_terms(settings, index, embed_model, progress)
+    summary.latent_added = add_latent_terms(settings, index, embed_model, progress) if upgrade else 0
     summary.seconds = time.perf_counter() - t0
     return summary

@@ -5,7 +5,7 @@ hundred of them, for its topics and entities more than for its words, so a quest
 languages share more of them than their dense vectors are close (on XQuAD's mixed collection, alone: hit@1
 0.61 across languages against 0.40 for the plain dense vectors; bench/README.md). Some terms still stand for
 a language rather than a topic; those are left out (`language_terms`). The score joins the dense and keyword
-ones in the fusion (retriever.combine), as a share of the best chunk's.
+ones in the fusion (retriever.combine), as a share of the best chunk's less one.
 
 Stored at ingest in each chunk's metadata (`pack`: 256 indices and values in 1 KB, base64), read once per
 change of the collection, like the keyword index. An embedder without a sparse head writes none and this

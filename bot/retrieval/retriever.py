@@ -49,9 +49,9 @@ def combine(dense: dict[str, float], keyword: dict[str, float], dense_weight: fl
     names and numbers outranks one that is only a little closer in the vector space, which is where
     cross-lingual vectors are least reliable (measured: bench/README.md). A chunk missing from one ranking
     scores that ranking's floor. Latent-term scores (latent.py) count as a share of the best, as BM25's do,
-    less one: a shortfall from the best candidate's, so the top of the list scores about what it would
-    without them and one threshold on the fused score (answer.fallback_min_score) serves indexes with and
-    without latent terms. The order is the same either way.
+    less one when any is above zero: a shortfall from the best candidate's, so the top of the list scores
+    about what it would without them and one threshold on the fused score (answer.fallback_min_score)
+    serves indexes with and without latent terms. The order is the same either way.
     """
     if not dense and not keyword and not latent:
         return []
@@ -62,7 +62,7 @@ def combine(dense: dict[str, float], keyword: dict[str, float], dense_weight: fl
     top = max(keyword.values(), default=0.0) or 1.0
     latent = latent or {}
     best = max(latent.values(), default=0.0) or 1.0
-    shortfall = 1.0 if latent else 0.0
+    shortfall = 1.0 if latent and max(latent.values()) > 0 else 0.0  # all zero: as if there were none
     scores = {cid: dense_weight * (dense.get(cid, floor) - mean) / std + keyword_weight * keyword.get(cid, 0.0) / top
               + latent_weight * (latent.get(cid, 0.0) / best - shortfall) for cid in {**dense, **keyword, **latent}}
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -91,12 +91,12 @@ class Retriever:
         """Every current chunk's stored latent terms, read again whenever the collection changes.
 
         All or none: in an index some of whose chunks were written without them (before they existed, or with
-        latent_weight 0) those chunks would score zero and lose to the rest, so then none count until
-        `bot ingest --rebuild` writes them for all.
+        latent_weight 0) those chunks would score zero and lose to the rest, so then none count until an
+        ingest of the whole corpus has added them (ingest/chunking.add_latent_terms).
         """
         version = self.index.version()
-        # A rebuild of the same files keeps the version: an index found without terms is looked at again
-        # after a while, so a running server takes them up once `bot ingest --rebuild` has written them.
+        # Adding them in place, or a rebuild of the same files, keeps the version: an index found without
+        # terms is looked at again after a while, so a running server takes them up.
         stale = self._latent is not None and not self._latent.ids and time.monotonic() - self._latent_read > 30
         if self._latent is None or version != self._latent_version or stale:
             self._latent_read = time.monotonic()

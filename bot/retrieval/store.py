@@ -31,6 +31,17 @@ def _follows_rebuild(method):
     return call
 
 
+def _pages(collection, include: list[str]):
+    """collection.get() a page at a time: a large corpus is never read in one call."""
+    offset = 0
+    while True:
+        page = collection.get(include=include, limit=PAGE, offset=offset)
+        yield page
+        if len(page["ids"]) < PAGE:
+            return
+        offset += PAGE
+
+
 def _none(value: Any) -> Any:
     return None if value in ("", None) else value
 
@@ -101,16 +112,10 @@ class Index:
         if self._registry is not None and not with_text and time.monotonic() - self._registry_at < REGISTRY_TTL:
             return self._registry
         out: dict[str, DocRecord] = {}
-        include = ["metadatas", "documents"] if with_text else ["metadatas"]
-        offset = 0
-        while True:
-            page = self.docs.get(include=include, limit=PAGE, offset=offset)
+        for page in _pages(self.docs, ["metadatas", "documents"] if with_text else ["metadatas"]):
             for i, doc_id in enumerate(page["ids"]):
                 text = (page["documents"][i] or "") if with_text else ""
                 out[doc_id] = _record(doc_id, page["metadatas"][i], text)
-            if len(page["ids"]) < PAGE:
-                break
-            offset += PAGE
         if not with_text:
             self._registry, self._registry_at = out, time.monotonic()
             self._version = hash(frozenset((r.doc_id, r.content_hash) for r in out.values()))
@@ -146,10 +151,19 @@ class Index:
         for i in range(0, len(ids), PAGE):
             self.sents.add(ids=ids[i:i + PAGE], embeddings=vectors[i:i + PAGE], metadatas=metas[i:i + PAGE])
 
-    @_follows_rebuild
-    def set_chunk_metadata(self, ids: list[str], metas: list[dict]) -> None:
-        """Replace these chunks' metadata whole; their text and vectors stay."""
-        self.chunks.update(ids=ids, metadatas=metas)
+    def add_chunk_metadata(self, ids: list[str], metas: list[dict]) -> bool:
+        """Merge these keys into the chunks' metadata (Chroma keeps their other keys, text and vectors).
+
+        False, writing nothing, when the collection is gone: another process rebuilt it meanwhile, and there
+        the same ids may name other text, so this is not retried on the new one (unlike the reads).
+        """
+        from chromadb.errors import NotFoundError
+
+        try:
+            self.chunks.update(ids=ids, metadatas=metas)
+        except NotFoundError:
+            return False
+        return True
 
     @_follows_rebuild
     def nearest_chunks(self, vector: list[float], n: int) -> list[tuple[str, float]]:
@@ -211,30 +225,25 @@ class Index:
     # chunks ---------------------------------------------------------------------------------------------
     def iter_chunks(self):
         """(chunk_id, text, metadata) for every current chunk, page by page."""
-        offset = 0
-        while True:
-            page = self.chunks.get(include=["metadatas", "documents"], limit=PAGE, offset=offset)
+        for page in _pages(self.chunks, ["metadatas", "documents"]):
             for cid, text, meta in zip(page["ids"], page["documents"], page["metadatas"]):
                 if self.is_current(meta or {}):
                     yield cid, text or "", meta or {}
-            if len(page["ids"]) < PAGE:
-                break
-            offset += PAGE
+
+    def chunk_ids_without(self, key: str) -> list[str]:
+        """The current chunks whose metadata lacks `key`, read page by page without their text."""
+        return [cid for page in _pages(self.chunks, ["metadatas"]) for cid, meta in zip(page["ids"], page["metadatas"])
+                if meta and key not in meta and self.is_current(meta)]
 
     def sentence_vectors(self):
         """(chunk_id, doc_id, vector) for every current sentence, page by page."""
-        offset = 0
-        while True:
-            try:
-                page = self.sents.get(include=["metadatas", "embeddings"], limit=PAGE, offset=offset)
-            except Exception:  # noqa: BLE001 - chromadb's InternalError "Error finding id": see chunk_similarities
-                return  # the means then come from the vectors this process can read
-            for meta, vec in zip(page["metadatas"], page["embeddings"]):
-                if meta and self.is_current(meta):
-                    yield meta["chunk_id"], meta["doc_id"], vec
-            if len(page["ids"]) < PAGE:
-                break
-            offset += PAGE
+        try:
+            for page in _pages(self.sents, ["metadatas", "embeddings"]):
+                for meta, vec in zip(page["metadatas"], page["embeddings"]):
+                    if meta and self.is_current(meta):
+                        yield meta["chunk_id"], meta["doc_id"], vec
+        except Exception:  # noqa: BLE001 - chromadb's InternalError "Error finding id": see chunk_similarities
+            return  # the means then come from the vectors this process can read
 
     def version(self) -> int:
         """Changes whenever any document is added, changed or removed (from the registry's content)."""
