@@ -152,11 +152,8 @@ class Index:
             self.sents.add(ids=ids[i:i + PAGE], embeddings=vectors[i:i + PAGE], metadatas=metas[i:i + PAGE])
 
     def add_chunk_metadata(self, ids: list[str], metas: list[dict]) -> bool:
-        """Merge these keys into the chunks' metadata (Chroma keeps their other keys, text and vectors).
-
-        False, writing nothing, when the collection is gone: another process rebuilt it meanwhile, and there
-        the same ids may name other text, so this is not retried on the new one (unlike the reads).
-        """
+        """Merge these keys into the chunks' metadata (Chroma keeps their other keys, text and vectors). False when
+        the collection is gone: rebuilt meanwhile, where the ids may name other text, so not retried there."""
         from chromadb.errors import NotFoundError
 
         try:
@@ -237,13 +234,17 @@ class Index:
 
     def sentence_vectors(self):
         """(chunk_id, doc_id, vector) for every current sentence, page by page."""
-        try:
-            for page in _pages(self.sents, ["metadatas", "embeddings"]):
-                for meta, vec in zip(page["metadatas"], page["embeddings"]):
-                    if meta and self.is_current(meta):
-                        yield meta["chunk_id"], meta["doc_id"], vec
-        except Exception:  # noqa: BLE001 - chromadb's InternalError "Error finding id": see chunk_similarities
-            return  # the means then come from the vectors this process can read
+        pages = _pages(self.sents, ["metadatas", "embeddings"])
+        while True:
+            try:
+                page = next(pages)
+            except StopIteration:
+                return
+            except Exception:  # noqa: BLE001 - chromadb's InternalError "Error finding id": see chunk_similarities
+                return  # the means then come from the vectors this process can read
+            for meta, vec in zip(page["metadatas"], page["embeddings"]):
+                if meta and self.is_current(meta):
+                    yield meta["chunk_id"], meta["doc_id"], vec
 
     def version(self) -> int:
         """Changes whenever any document is added, changed or removed (from the registry's content)."""
