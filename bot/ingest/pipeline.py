@@ -88,6 +88,7 @@ def ingest(settings: Settings, index: Index, embed_model, vector_store, centerin
                             warnings=list(listing.warnings))
     seen: set[str] = set()
     cfg = settings.ingest
+    live = {str(p.resolve()) for p in [*settings.corpus_paths, *roots]}  # the collection's folders now
 
     with Parser(cfg.parse_timeout, cfg.parse_memory_mb) as parser:
         for corpus, path in tqdm(listing.files, desc="ingest", unit="file", disable=not progress, file=sys.stderr):
@@ -102,6 +103,12 @@ def ingest(settings: Settings, index: Index, embed_model, vector_store, centerin
                 summary.skipped.append(f"{path}: {exc}")
                 continue
             old = registry.get(doc_id)
+            if old and old.corpus != str(corpus) and old.corpus in live and (Path(old.corpus) / doc_id).is_file():
+                # one id space: the file of that name in another folder of the collection is still there, and
+                # this one would replace it (a folder moved or re-pointed in the config is followed: below)
+                summary.skipped.append(f"{path}: the corpus folder {old.corpus} already has a file named {doc_id}; "
+                                       "rename one of them")
+                continue
             rec = DocRecord(doc_id, doc.content_hash, doc.title, doc.date, doc.lang, 0, str(corpus), doc.text)
             if old and old.content_hash == doc.content_hash:
                 if old.corpus != str(corpus):  # the folder moved: re-point the record, else deletions there go unseen
