@@ -61,8 +61,8 @@ def combine(dense: dict[str, float], keyword: dict[str, float], dense_weight: fl
     floor = min(vals)
     top = max(keyword.values(), default=0.0) or 1.0
     latent = latent or {}
-    best = max(latent.values(), default=0.0) or 1.0
-    shortfall = 1.0 if latent and max(latent.values()) > 0 else 0.0  # all zero: as if there were none
+    peak = max(latent.values(), default=0.0)
+    best, shortfall = peak or 1.0, 1.0 if peak > 0 else 0.0  # none, or all zero: nothing taken off
     scores = {cid: dense_weight * (dense.get(cid, floor) - mean) / std + keyword_weight * keyword.get(cid, 0.0) / top
               + latent_weight * (latent.get(cid, 0.0) / best - shortfall) for cid in {**dense, **keyword, **latent}}
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
