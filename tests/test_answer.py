@@ -94,6 +94,17 @@ def test_refused_connection_falls_back_to_passages(seeded_config):
     assert answer.sources[0].doc_id == NUKE and answer.answer.startswith("[1] ")
 
 
+def test_a_passages_answer_shows_the_sentence_that_answers_not_the_chunk_head(seeded_config):
+    """Without an LLM the answer is the passages. In the Norwegian seed's chunk on the war, the sentence on
+    aid to Kyiv starts about 420 characters in, past the 400 characters a passage was cut to before: it
+    must be shown, whole, within the 600 characters a passage now gets."""
+    answer = make_bot(seeded_config, refused_url()).ask("Hva slags hjelp har Kasakhstan sendt til Kyiv?")
+    assert answer.mode == "passages"
+    first = answer.answer.split("\n\n")[0]
+    assert first.startswith("[1] ") and "sendt humanitær hjelp til Kyiv" in first, answer.answer
+    assert len(first) <= len("[1] ") + 600 + 1
+
+
 def test_slow_reply_times_out_after_one_retry(seeded_config):
     with OllamaStandin(models=("gemma3:4b",), reply="too late", delay=3) as server:
         answer = make_bot(seeded_config, server.url, request_timeout=1, max_retries=1).ask(QUESTION_DE)

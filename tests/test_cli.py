@@ -174,6 +174,15 @@ def test_a_bad_setting_from_the_environment_names_its_variable():
                            "renamed answer.retry_non_answers")
 
 
+@pytest.mark.parametrize("var,value", [("BOT_LLM__TEMPERATURE", "-1"), ("BOT_LLM__TEMPERATURE", "7"),
+                                       ("BOT_LLM__THREADS", "-2")])
+def test_an_out_of_range_sampling_setting_is_refused(var, value):
+    """A negative temperature or thread count was taken as given and only failed, or did something else, at
+    the LLM; the config is where to say so (a new user's try)."""
+    line = one_line_error(run_cli("search", "Putin", env={var: value}))
+    assert line.startswith(f"error: environment variable {var}: llm.")
+
+
 def test_help_comes_from_docstrings():
     top = run_cli("--help")
     assert top.returncode == 0 and "source-citing question-answering bot" in top.stdout
@@ -183,3 +192,19 @@ def test_help_comes_from_docstrings():
     assert ask.returncode == 0
     assert "Answer a question in its own language" in ask.stdout and "Without a reachable LLM" in ask.stdout
     assert "--json" in ask.stdout and "--config" in ask.stdout
+
+
+def test_an_index_emptied_by_removals_says_so(tmp_path):
+    """Every file removed and ingested again leaves collections with nothing in them: search and ask must say
+    the index is empty, as they do when there is no index, not print nothing and exit 0."""
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "note.txt").write_text("Tokajew traf Putin am 28. November in Moskau.\n", encoding="utf-8")
+    config = write_config(tmp_path, corpus={"paths": [str(corpus)]})
+    assert run_cli("ingest", "--quiet", config=config).returncode == 0
+    (corpus / "note.txt").unlink()
+    proc = run_cli("ingest", "--quiet", config=config)
+    assert proc.returncode == 0 and "removed 1" in proc.stdout, proc.stdout + proc.stderr
+    for cmd in ("search", "ask"):
+        line = one_line_error(run_cli(cmd, "Wen traf Tokajew?", config=config))
+        assert "the index is empty: run `bot ingest` first" in line

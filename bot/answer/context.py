@@ -4,7 +4,8 @@ On a CPU the prompt, not the answer, is most of a small model's time (issue 14: 
 chunks per question). The `best` sentences closest to the question over all passages are kept, each with
 `window` neighbours either side, in document order under their source's header (title, date, file); a gap is
 marked " … ", and a passage with none of them is dropped. Closeness is the embedder's (cross-lingual: an
-English question finds the German sentence) plus a little for each name or number shared with the question. A sentence an earlier source already gave (chunks overlap) is dropped.
+English question finds the German sentence) plus a little for each name or number shared with the question.
+A sentence an earlier source already gave (chunks overlap) is dropped.
 bench/prompt_size.py measures tokens and how often the gold evidence is kept.
 """
 from __future__ import annotations
@@ -85,3 +86,15 @@ def given_sources(ctx, question: str, lang: str, retrieved: list[Source], vector
     if ctx.mode == "chunks" or not retrieved:
         return retrieved
     return shorten(question, lang, retrieved, vectors(), ctx.sentences, ctx.window)
+
+
+def passages_answer(question: str, lang: str, sources: list[Source], vectors, limit: int = 3, best: int = 2,
+                    window: int = 1, chars: int = 600) -> str:
+    """The answer when no LLM answers: the best passages, each cited by its number and cut to its sentences
+    closest to the question with their neighbours (a chunk's first 400 characters, shown before, often
+    stopped short of the sentence that answers)."""
+    lines = []
+    for i, s in enumerate(sources[:limit], start=1):
+        text = " ".join(shorten(question, lang, [s], vectors, best, window)[0].text.split())
+        lines.append(f"[{i}] {text[:chars]}{'…' if len(text) > chars else ''}")
+    return "\n\n".join(lines)

@@ -166,8 +166,8 @@ class Index:
     def nearest_chunks(self, vector: list[float], n: int) -> list[tuple[str, float]]:
         """Chunks ranked by their best-matching sentence: (chunk id, cosine similarity), current ones only."""
         count = self.sents.count()
-        if not count:
-            return []
+        if not count:  # every document removed: say so, as for no index, rather than answer from nothing
+            raise BotError("the index is empty: run `bot ingest` first")
         res = self.sents.query(query_embeddings=[vector], n_results=min(count, n * 4),
                                include=["metadatas", "distances"])
         best: dict[str, float] = {}
