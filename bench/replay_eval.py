@@ -123,6 +123,9 @@ def _model(gguf: str | None, llm_cfg: dict):
         return lambda messages: ""
     from llama_cpp import Llama
 
+    from bot.backends.ggml_cpu import load_cpu_backend
+
+    load_cpu_backend()  # the CPU variant, as the bot loads it
     # seed 0, as the llamacpp backend's: the same replay samples the same second tries and translations
     model = Llama(model_path=gguf, n_ctx=llm_cfg["context_window"], seed=0, verbose=False)
     return lambda messages: model.create_chat_completion(

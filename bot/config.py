@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import BotError
 
@@ -141,12 +141,12 @@ class Prompts(_Section):
 
 class UI(_Section):
     host: str = "127.0.0.1"
-    port: int = 7860
+    port: int = Field(7860, ge=0, le=65535)
 
 
 class Server(_Section):
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(8000, ge=0, le=65535)
     api_key: str = ""  # when set, every API route needs "Authorization: Bearer <key>" (env: BOT_SERVER__API_KEY)
 
 
@@ -163,6 +163,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="forbid", env_prefix="BOT_", env_nested_delimiter="__")
 
     root: Path = Path(".")
+    config_file: str = ""  # the file these came from; "" when none was found (the built-in defaults)
     corpus: Corpus = Corpus()
     ingest: Ingest = Ingest()
     store: Store = Store()
@@ -179,9 +180,7 @@ class Settings(BaseSettings):
     collections: dict[str, Collection] = Field(default_factory=dict)
 
     @classmethod
-    def settings_customise_sources(
-        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, **_) -> tuple:
         # Environment beats the file: the file is passed in as init kwargs.
         return (env_settings, init_settings)
 
@@ -251,6 +250,7 @@ def load_settings(path: str | os.PathLike | None = None, **overrides) -> Setting
     for section, values in overrides.items():
         data.setdefault(section, {}).update(values)
     data["root"] = cfg_path.resolve().parent if cfg_path.is_file() else Path.cwd()
+    data["config_file"] = str(cfg_path.resolve()) if cfg_path.is_file() else ""
     if os.environ.get("OLLAMA_HOST"):
         data.setdefault("llm", {})["host"] = _ollama_host(os.environ["OLLAMA_HOST"])
     try:

@@ -65,6 +65,8 @@ class Bot(Documents):
                 from bot.retrieval.retriever import Retriever
                 from bot.retrieval.store import Index
 
+                if not create and not self.settings.store.url and not self.settings.store_path.exists():
+                    raise BotError("the index is empty: run `bot ingest` first")  # and leave no empty store
                 embed = self._embedder()
                 self._client = self._client or chroma_client(self.settings)
                 dim = len(embed.get_query_embedding("dimension probe"))

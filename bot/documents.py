@@ -80,7 +80,8 @@ class Documents:
             raise BotError(f"there is no collection {name!r}: `bot collections` lists them")
         target = self.for_collection(name)
         if target is self:
-            raise BotError(f"collection {name!r} is the one in use: drop it from another, or rebuild it with "
+            raise BotError(f"collection {name!r} is the one in use: delete it from another, `bot collections "
+                           f"--collection OTHER --delete {name}` while no server serves it, or empty it with "
                            "`bot ingest --rebuild`")
         with target._lock, writing(target.settings):
             drop_index(target._client, target.collection)
@@ -127,8 +128,8 @@ class Documents:
             except BotError:  # no index yet: the ingest below makes it
                 rec = None
             if rec is not None and not self.is_upload(rec):  # one id space: it would replace the user's file
-                raise BotError(f"{name}: a document of that name comes from the corpus folder {rec.corpus}; "
-                               "rename the file and upload it again")
+                raise BotError(f"a document of that name comes from the corpus folder {rec.corpus}; rename the "
+                               "file and upload it again")
             path = save_upload(self.settings, name, data)
             summary = self.ingest([self.settings.uploads_path], progress=progress)
             mine = [s for s in summary.skipped if s.startswith(f"{path}:")]
@@ -136,6 +137,7 @@ class Documents:
                 path.unlink(missing_ok=True)
                 raise BotError(mine[0].split(": ", 1)[1] if ": " in mine[0] else mine[0])
             summary.skipped = [s for s in summary.skipped if s not in mine]
+            summary.doc_id, summary.replaced = name, rec is not None
             return summary
 
     def is_upload(self, rec: DocRecord) -> bool:

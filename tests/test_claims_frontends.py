@@ -36,10 +36,17 @@ def test_api_and_v1_carry_the_claims(seeded_config, ollama):
     msg = {"model": "bot", "messages": [{"role": "user", "content": QUESTION}]}
     reply = client.post("/v1/chat/completions", json=msg).json()
     assert _verdicts(reply["choices"][0]["message"]["claims"]) == [True, False]
+    assert "warning" in reply["choices"][0]["message"]
     with client.stream("POST", "/v1/chat/completions", json={**msg, "stream": True}) as r:
         chunks = [d for d in data_lines(r) if d != "[DONE]"]
     final = [c for c in chunks if c["choices"] and c["choices"][0]["finish_reason"] == "stop"]
     assert len(final) == 1 and _verdicts(final[0]["choices"][0]["delta"]["claims"]) == [True, False]
+    # the warning the JSON contract gives travels on /v1 too (an OpenAI client saw none before): here that no
+    # claim is supported, as Merkel is in no source
+    ollama.reply = "Tokajew traf in Moskau Angela Merkel [1]."
+    warned = client.post("/api/ask", json={"question": QUESTION}).json()["warning"]
+    reply = client.post("/v1/chat/completions", json=msg).json()
+    assert warned and reply["choices"][0]["message"]["warning"] == warned
 
 
 def test_cli_plain_output_marks_the_unsupported_claim(seeded_config, ollama):

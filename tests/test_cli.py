@@ -86,6 +86,19 @@ def test_doctor_ok_with_config_from_bot_config(seeded_config, ollama, tmp_path):
     assert "all good" in proc.stdout and "FAIL" not in proc.stdout
 
 
+def test_doctor_in_a_folder_without_config_says_so_and_writes_nothing(tmp_path):
+    """Run where there is no config.toml, doctor said "ok config" and made ./index/chroma on the way, and the
+    fix it printed, `bot ingest`, then failed on ./seeds (a new user's try)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_") and k != "OLLAMA_HOST"}
+    proc = subprocess.run([sys.executable, "-m", "bot.apps.cli", "doctor"], capture_output=True, text=True,
+                          cwd=tmp_path, env={**env, "OLLAMA_HOST": refused_url()}, timeout=300)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert (f"FAIL config: no config.toml in {tmp_path}, so the built-in defaults, whose corpus "
+            f"{tmp_path / 'seeds'} does not exist: run from the bot's folder or pass --config") in proc.stdout
+    assert "FAIL index: the index is empty: run `bot ingest` first" in proc.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_doctor_names_the_fix_when_ollama_is_down(seeded_config):
     proc = run_cli("doctor", config=seeded_config(llm={"host": refused_url()}))
     assert proc.returncode == 1
@@ -181,6 +194,14 @@ def test_an_out_of_range_sampling_setting_is_refused(var, value):
     the LLM; the config is where to say so (a new user's try)."""
     line = one_line_error(run_cli("search", "Putin", env={var: value}))
     assert line.startswith(f"error: environment variable {var}: llm.")
+
+
+def test_a_port_no_socket_can_bind_is_a_usage_error():
+    """`bot serve --port 99999` ended in "unexpected OverflowError" with exit code 1 (a new user's try)."""
+    line = one_line_error(run_cli("serve", "--port", "99999"))
+    assert "99999 is not a port" in line
+    line = one_line_error(run_cli("chat", "--no-ingest", env={"BOT_UI__PORT": "70000"}))
+    assert line.startswith("error: environment variable BOT_UI__PORT: ui.port")
 
 
 def test_help_comes_from_docstrings():

@@ -89,6 +89,17 @@ def test_deleting_a_collection_removes_vectors_and_uploads(two):
         bot.drop_collection("bot")
 
 
+def test_the_collection_in_use_is_deleted_from_another_as_the_error_says(two):
+    """The refusal names `bot collections --collection OTHER --delete NAME`; that command ignored --collection
+    and failed with the same error (a new user's try). Followed as written, it deletes the default one."""
+    refused = run_cli("collections", "--delete", "bot", config=two)
+    assert refused.returncode == 2 and "bot collections --collection OTHER --delete bot" in refused.stderr
+    done = run_cli("collections", "--collection", "news", "--delete", "bot", "--json", config=two)
+    assert done.returncode == 0 and json.loads(done.stdout) == {"deleted": "bot"}, done.stderr
+    sizes = {r["name"]: r["documents"] for r in Bot.from_config(two).collection_sizes()}
+    assert sizes == {"bot": 0, "news": 1}  # the default one is still named, with nothing in it
+
+
 @pytest.mark.parametrize("name", ["Bad", "a", "x/y", "-lead", "ü-name", "bot_docs", "news_sents"])
 def test_collection_names_that_chroma_or_a_url_cannot_hold_are_refused(tmp_path, name):
     cfg = write_config(tmp_path, **{f'collections."{name}"': {"paths": ["x"]}})

@@ -74,6 +74,26 @@ def test_upload_list_ask_delete_through_the_api(client):
     assert client.get("/api/documents?collection=notes").status_code == 404
 
 
+def test_a_batch_says_where_each_upload_went_and_refuses_an_overlong_name_alone(client):
+    """A name over the file system's 255 bytes failed the whole request with a 500 after the files before it
+    were indexed (a new user's try). Now that file alone is refused with a reason naming the fix and no
+    repeated name; a path-like name reports the id it is stored under; a second upload of a name says it
+    replaced the first."""
+    long = "m" * 300 + ".txt"
+    files = [("file", ("../../evil.txt", NOTE.encode(), "text/plain")), ("file", (long, b"Tokajew.", "text/plain"))]
+    r = client.post("/api/documents?collection=batch", files=files)
+    assert r.status_code == 200, r.text
+    ok, refused = r.json()["results"]
+    assert ok == {"file": "../../evil.txt", "doc_id": "evil.txt", "status": "indexed", "reason": None}
+    assert refused["status"] == "refused" and refused["doc_id"] is None
+    assert refused["reason"] == "the file name is 304 bytes long, more than 255: rename the file and upload it again"
+    again = client.post("/api/documents?collection=batch", files=[("file", ("evil.txt", b"Neu.", "text/plain"))])
+    assert again.json()["results"][0]["status"] == "replaced"
+    r = client.post("/api/documents?collection=batch", files=[("file", ("a.exe", b"MZ", "x/y"))])
+    assert r.json()["error"]["message"].startswith("no file was indexed: a.exe: files of this type are not read;")
+    assert client.delete("/api/collections/batch").json() == {"deleted": "batch"}
+
+
 def test_uploads_that_are_refused_and_the_key(client):
     r = client.post("/api/documents", files=[("file", ("a.exe", b"MZ", "x/y"))])
     assert r.status_code == 400 and "not read" in r.json()["error"]["message"]

@@ -154,6 +154,11 @@ def test_schema_declares_the_400s_and_the_event_stream(live):
         assert "text/event-stream" in schema["paths"][path]["post"]["responses"]["200"]["content"]
     error = schema["components"]["schemas"]["Error"]
     assert error["properties"]["error"]["required"] == ["message", "type", "code"]
+    # statuses these routes send (a new user saw each one) that the schema left out
+    assert "404" in schema["paths"]["/v1/chat/completions"]["post"]["responses"]  # model_not_found
+    deleted = schema["paths"]["/api/documents/{doc_id}"]["delete"]["responses"]
+    assert {"409", "503"} <= set(deleted)  # not_uploaded, index_busy
+    assert "503" in schema["paths"]["/api/collections/{name}"]["delete"]["responses"]
 
 
 @pytest.mark.parametrize("method, path, allow", [

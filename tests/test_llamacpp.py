@@ -1,6 +1,7 @@
 """llama.cpp tests: real token generation in-process with the tiny SmolLM2 GGUF, and a missing GGUF file."""
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -79,3 +80,26 @@ def test_missing_gguf_file_falls_back_to_passages(folder, tmp_path):
     assert answer.answer.startswith("[1] ")
     ok, line = bot.llm_status()
     assert not ok and "llm.gguf_path" in line
+
+
+def _cpu_flags() -> set[str]:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            return next((set(line.split(":", 1)[1].split()) for line in f if line.startswith("flags")), set())
+    except OSError:
+        return set()
+
+
+def test_the_cpu_code_loaded_is_the_best_this_cpu_runs(streamed):
+    """scripts/llamacpp.sh builds llama.cpp's CPU code as libraries loaded at run time: AVX2 for any x86-64 CPU,
+    an AVX-512 VNNI one that reads prompts faster (bench/README.md). A model answered above, so one was loaded;
+    it must be the AVX-512 VNNI one exactly where the CPU has those instructions and the build ships it."""
+    import llama_cpp
+
+    from bot.backends.ggml_cpu import load_cpu_backend
+
+    info = load_cpu_backend()  # loads nothing more: the answer above loaded it; this reads what it is
+    assert "AVX2 = 1" in info
+    shipped = (Path(llama_cpp.__file__).parent / "lib" / "libggml-cpu-cascadelake.so").is_file()
+    wanted = {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd", "avx512_vnni"} <= _cpu_flags()
+    assert ("AVX512_VNNI = 1" in info) == (shipped and wanted), info

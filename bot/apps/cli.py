@@ -150,7 +150,12 @@ def cmd_doctor(args) -> int:
 
     try:
         settings = load_settings(args.config)
-        report(True, f"config: {settings.root}  (embedder {settings.embedding.provider}, "
+        if not settings.config_file:  # run from another folder: the defaults' seeds/ and index/ are not there
+            gone = [str(p) for p in settings.corpus_paths if not p.exists()]
+            report(not gone, f"config: no config.toml in {settings.root}, so the built-in defaults"
+                             + (f", whose corpus {gone[0]} does not exist: run from the bot's folder or pass "
+                                "--config" if gone else ""))
+        report(True, f"config: {settings.config_file or settings.root}  (embedder {settings.embedding.provider}, "
                      f"LLM {Bot(settings).model_name})")
     except BotError as exc:
         report(False, f"config: {exc}")
@@ -176,12 +181,11 @@ def cmd_collections(args) -> int:
     A collection is an index of its own: [collections.NAME] in the config gives it corpus folders, and files
     uploaded through the API or the chat land in it; `--collection NAME` picks one for any other command.
     """
-    from bot.core import Bot
-
-    bot = Bot.from_config(args.config)
+    bot = _bot(args)  # --collection OTHER --delete NAME: how the collection in use is deleted
     if args.delete:
         bot.drop_collection(args.delete)
-        print(f"deleted collection {args.delete}", file=sys.stderr)
+        print(json.dumps({"deleted": args.delete}) if args.json else f"deleted collection {args.delete}",
+              file=sys.stdout if args.json else sys.stderr)
         return 0
     for row in bot.collection_sizes():
         print(json.dumps(row) if args.json else f"{row['name']}\t{row['documents']} documents\t{row['chunks']} chunks")
@@ -216,7 +220,7 @@ def cmd_chat(args) -> int:
 
 @command
 def cmd_serve(args) -> int:
-    """Start the HTTP API (/api, OpenAI-compatible /v1) with the chat UI at / (indexes changes first)."""
+    """Start the HTTP API (/api, OpenAI-compatible /v1, MCP /mcp) with the chat UI at / (indexes changes first)."""
     from bot.apps.server import serve
 
     return _start(args, serve)
@@ -224,7 +228,7 @@ def cmd_serve(args) -> int:
 
 @command
 def cmd_mcp(args) -> int:
-    """Serve the bot to MCP clients (Claude Desktop, IDEs, agents) over stdio: tools search and ask.
+    """Serve the bot to MCP clients (Claude Desktop, IDEs, agents) over stdio: tools search and ask, documents.
 
     Over HTTP, `bot serve` has the same server at /mcp, behind server.api_key. See README, MCP.
     """

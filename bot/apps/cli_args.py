@@ -16,6 +16,17 @@ def positive(text: str) -> int:
     return n
 
 
+def port(text: str) -> int:
+    """argparse type for --port: a number a socket can bind (0 lets the system pick a free one)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= n <= 65535:
+        raise argparse.ArgumentTypeError(f"{n} is not a port: use 1024 to 65535")
+    return n
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):
         """Usage mistakes get the same one-line `error:` as every other bad input, pointing at --help."""
@@ -58,7 +69,7 @@ def build_parser(commands: dict[str, Callable]) -> argparse.ArgumentParser:
     for name, section in (("chat", "ui"), ("serve", "server")):
         sp = add(name)
         sp.add_argument("--host", help=f"address to bind (default: {section}.host, 127.0.0.1)")
-        sp.add_argument("--port", type=int, help=f"port (default: {section}.port)")
+        sp.add_argument("--port", type=port, help=f"port (default: {section}.port)")
         sp.add_argument("--no-ingest", action="store_true", help="start without indexing new or changed files")
     sp = add("eval")
     sp.add_argument("--qa", help="Q&A file (default: eval.qa from the config)")

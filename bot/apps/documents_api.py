@@ -61,13 +61,14 @@ def documents_router(bot, authorized: Callable) -> APIRouter:
         for f in file:
             data = await f.read(limit + 1)  # no more than the cap in memory; save_upload refuses the extra byte
             try:
-                await run_in_threadpool(chosen.upload, f.filename or "", data)
+                summary = await run_in_threadpool(chosen.upload, f.filename or "", data)
             except BotError as exc:  # this file is refused; the others still go in
-                results.append({"file": f.filename, "status": "refused", "reason": str(exc)})
+                results.append({"file": f.filename, "doc_id": None, "status": "refused", "reason": str(exc)})
                 busy += [str(exc)] if isinstance(exc, IndexBusy) else []
                 continue
-            results.append({"file": f.filename, "status": "indexed", "reason": None})
-        if not any(r["status"] == "indexed" for r in results):
+            status = "replaced" if summary.replaced else "indexed"
+            results.append({"file": f.filename, "doc_id": summary.doc_id, "status": status, "reason": None})
+        if all(r["status"] == "refused" for r in results):
             if busy:  # nothing wrong with the files: another process was writing the index, try later
                 raise ApiError(503, busy[0], "service_unavailable", "index_busy")
             raise ApiError(400, "no file was indexed: " + "; ".join(f"{r['file']}: {r['reason']}" for r in results))

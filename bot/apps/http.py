@@ -102,7 +102,9 @@ ERROR_SCHEMA = {"type": "object", "required": ["error"], "properties": {"error":
     "type": "object", "required": ["message", "type", "code"],
     "properties": {"message": {"type": "string"}, "type": {"type": "string"}, "code": {"type": ["string", "null"]}}}}}
 _WHY = {400: "invalid request (see README, Errors)", 401: "missing or wrong API key", 404: "no such item or collection",
-        500: "a bug: one line; the server's log has the traceback", 503: "the index or the LLM is unavailable"}
+        409: "not an uploaded document: delete the file in its folder and run `bot ingest`",
+        500: "a bug: one line; the server's log has the traceback",
+        503: "the index or the LLM is unavailable, or another process writes the index (code index_busy)"}
 
 
 QUESTIONS = {"AskRequest": "question", "SearchRequest": "query"}  # checked by Bot.check_question
@@ -141,12 +143,14 @@ def declare_errors(app, keyed: bool, max_chars: int, collection_pattern: str) ->
         error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
         for path, ops in schema.get("paths", {}).items():
             api = path.startswith(("/api/", "/v1/"))
-            for op in ops.values():
+            for method, op in ops.items():
                 statuses = {500}
                 statuses |= {400} if "requestBody" in op or op.get("parameters") else set()
                 statuses |= {401} if api and keyed else set()
-                statuses |= {404} if "{" in path or path.startswith("/api/") else set()  # /api: no such collection
-                statuses |= {503} if op.get("requestBody") else set()
+                # /api: no such collection; /v1/chat/completions: no such model (collection)
+                statuses |= {404} if "{" in path or path.startswith(("/api/", "/v1/chat/")) else set()
+                statuses |= {409} if method == "delete" and path.startswith("/api/documents/") else set()
+                statuses |= {503} if op.get("requestBody") or method == "delete" else set()  # index_busy
                 op["responses"].pop("422", None)
                 for status in sorted(statuses):
                     op["responses"][str(status)] = {"description": _WHY[status], "content": error}

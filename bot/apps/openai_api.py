@@ -129,7 +129,7 @@ def openai_router(engine: ThreadedBot, authorized) -> APIRouter:
                 raise from_bot_error(LLMUnavailable(answer.warning or "the answer was cut short"))
             message = {"role": "assistant", "content": answer.answer + sources_text(answer),
                        "citations": [c.to_json() for c in answer.citations],
-                       "claims": [c.to_json() for c in answer.claims]}
+                       "claims": [c.to_json() for c in answer.claims], "warning": answer.warning}
             return {"id": cid, "object": "chat.completion", "created": now, "model": model_id,
                     "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}],
                     "usage": _usage(answer, deltas)}
@@ -166,7 +166,7 @@ def openai_router(engine: ThreadedBot, authorized) -> APIRouter:
                         continue
                     citations = [c.to_json() for c in item.citations]
                     yield chunk({"content": sources_text(item), "citations": citations,
-                                 "claims": [c.to_json() for c in item.claims]}, "stop")
+                                 "claims": [c.to_json() for c in item.claims], "warning": item.warning}, "stop")
                     if include_usage:
                         yield chunk(None, usage=_usage(item, deltas))
                     if item.cut_short:  # after streaming began: too late for a status code

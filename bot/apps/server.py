@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import secrets
 import socket
 import sys
-from typing import Annotated, AsyncIterator, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError

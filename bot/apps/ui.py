@@ -97,8 +97,8 @@ class ChatUI:
             name = Path(path).name
             progress(0, desc=f"Indexing {name}…")
             try:
-                bot.upload(name, Path(path).read_bytes(), progress=True)
-                lines.append(f"{name}: indexed")
+                done = bot.upload(name, Path(path).read_bytes(), progress=True)
+                lines.append(f"{name}: {'indexed, in place of the earlier upload' if done.replaced else 'indexed'}")
             except BotError as exc:
                 lines.append(f"{name}: {exc}")
         return None, md_text("\n".join(lines)), *self.documents(session)

@@ -5,6 +5,7 @@ import importlib.util
 from pathlib import Path
 
 from bot.backends.base import ChatBackend, sampling
+from bot.backends.ggml_cpu import load_cpu_backend
 from bot.errors import BotError
 
 
@@ -36,6 +37,7 @@ class LlamaCppBackend(ChatBackend):
         except ImportError:
             raise BotError("llama.cpp provider needs `pip install llama-cpp-python llama-index-llms-llama-cpp`"
                            ) from None
+        load_cpu_backend()
         cfg = self.settings.llm
         model_kwargs = {"n_threads": cfg.threads} if cfg.threads else {}
         llm = LlamaCPP(

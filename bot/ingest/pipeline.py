@@ -36,6 +36,8 @@ class IngestSummary:
     chunks_written: int = 0
     latent_added: int = 0  # chunks of an older index that were given their latent terms in place
     seconds: float = 0.0
+    doc_id: str | None = None  # an upload: the document id it is stored and listed under
+    replaced: bool = False  # and whether it took the place of an earlier upload of that name
 
     def line(self) -> str:
         kept = f", kept {self.kept} (folders not read)" if self.kept else ""
