@@ -76,8 +76,8 @@ def main() -> None:
     ap.add_argument("--gen", type=int, default=64, help="generated tokens (default 64)")
     ap.add_argument("--reps", type=int, default=3, help="measured runs per model (default 3)")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="threads (default: all cores)")
-    ap.add_argument("--cpu", help='the CPU variant of a scripts/llamacpp.sh build: "" for AVX2, "cascadelake", '
-                                  '"alderlake" (default: the best this CPU runs, as the bot picks it)')
+    ap.add_argument("--cpu", help='the CPU library of a scripts/llamacpp.sh build: "" for AVX2, "cascadelake" for '
+                                  'AVX-512 VNNI (default: the best this CPU runs, as the bot picks it)')
     args = ap.parse_args()
     import llama_cpp
 

@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import BotError
@@ -45,8 +45,7 @@ class Collection(_Section):
     paths: tuple[str, ...] = ()
 
 
-# Chroma wants 3-63 characters, letters, digits, "_" or "-", starting and ending with one of the first two; the
-# index adds "_docs" and "_sents" to the name, and names are lower case so that a collection is spelled one way only.
+# Chroma: 3-63 of letters, digits, _ and -, alphanumeric at both ends; +"_docs"/"_sents"; lower case: one spelling.
 _COLLECTION_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{1,48}[a-z0-9]")
 _INDEX_PARTS = ("_docs", "_sents")  # another index's registry and sentence vectors: never a collection's name
 
@@ -163,7 +162,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="forbid", env_prefix="BOT_", env_nested_delimiter="__")
 
     root: Path = Path(".")
-    config_file: str = ""  # the file these came from; "" when none was found (the built-in defaults)
+    _config_file: str = PrivateAttr("")  # the file read ("": none, the built-in defaults); not settable by env
     corpus: Corpus = Corpus()
     ingest: Ingest = Ingest()
     store: Store = Store()
@@ -184,6 +183,8 @@ class Settings(BaseSettings):
         # Environment beats the file: the file is passed in as init kwargs.
         return (env_settings, init_settings)
 
+    config_file = property(lambda self: self._config_file)
+
     def resolve(self, path: str) -> Path:
         p = Path(path).expanduser()
         return p if p.is_absolute() else (self.root / p).resolve()
@@ -202,15 +203,13 @@ class Settings(BaseSettings):
         return self.store_path.parent / "uploads" / self.store.collection
 
     def for_collection(self, name: str | None) -> "Settings":
-        """These settings pointed at another collection: its index, and its configured folders if any.
-
-        A name not in [collections.*] is a collection of uploads only (made through the API or the UI).
-        """
+        """These settings pointed at another collection: its index and its [collections.NAME] folders (a name not
+        there is a collection of uploads only, made through the API or the UI)."""
         if not name or name == self.store.collection:
             return self
         paths = self.collections[name].paths if name in self.collections else ()
-        return self.model_copy(update={"store": self.store.model_copy(update={"collection": check_collection_name(name)}),
-                                       "corpus": self.corpus.model_copy(update={"paths": paths})})
+        store = self.store.model_copy(update={"collection": check_collection_name(name)})
+        return self.model_copy(update={"store": store, "corpus": self.corpus.model_copy(update={"paths": paths})})
 
 
 def _ollama_host(value: str) -> str:
@@ -244,13 +243,13 @@ def load_settings(path: str | os.PathLike | None = None, **overrides) -> Setting
         try:
             data = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise BotError(f"config file {cfg_path} is not valid TOML ({exc}); fix it or pass another with --config") from None
+            raise BotError(f"config file {cfg_path} is not valid TOML ({exc}); fix it or pass another with "
+                           "--config") from None
     elif explicit:
         raise BotError(f"config file {cfg_path} not found; pass an existing file with --config or unset BOT_CONFIG")
     for section, values in overrides.items():
         data.setdefault(section, {}).update(values)
     data["root"] = cfg_path.resolve().parent if cfg_path.is_file() else Path.cwd()
-    data["config_file"] = str(cfg_path.resolve()) if cfg_path.is_file() else ""
     if os.environ.get("OLLAMA_HOST"):
         data.setdefault("llm", {})["host"] = _ollama_host(os.environ["OLLAMA_HOST"])
     try:
@@ -262,6 +261,7 @@ def load_settings(path: str | os.PathLike | None = None, **overrides) -> Setting
         env = "BOT_" + where.upper().replace(".", "__")  # a setting may come from there, not from the file
         origin = f"environment variable {env}" if env in os.environ else f"config {cfg_path}"
         raise BotError(f"{origin}: {where}: {fix} (see README, Configuration)") from None
+    settings._config_file = str(cfg_path.resolve()) if cfg_path.is_file() else ""
     for name in (settings.store.collection, *settings.collections):
         try:
             check_collection_name(name)

@@ -19,18 +19,26 @@ BASE="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=O
 # name=the flags it adds to BASE, named as llama.cpp's own variants. GGML_CPU_ALL_VARIANTS would build 14,
 # half again the build's time; AVX-VNNI without AVX-512 ("alderlake") read prompts no faster than AVX2 here.
 VARIANTS=("cascadelake=-DGGML_BMI2=ON -DGGML_AVX512=ON -DGGML_AVX512_VNNI=ON")
-KEY=$VERSION-avx2-dl-avx512vnni
+KEY=$VERSION-dl-$(printf '%s\n' "$BASE" "${VARIANTS[@]}" | sha256sum | cut -c1-10)  # changes with the flags
 CACHE=${BOT_WHEEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bot-wheels}/llama-cpp-python-$KEY
 PY=.venv/bin/python
 MARK=.venv/.llamacpp-$KEY
+CMAKE=$(command -v cmake || true)
 if "$PY" -c "import llama_cpp, sys; sys.exit(llama_cpp.__version__ != '$VERSION')" 2>/dev/null && [ -f "$MARK" ]; then
   exit 0
+fi
+if [ "$(uname -s)-$(uname -m)" != Linux-x86_64 ]; then  # the flags and the loader are x86-64 Linux's
+  echo "error: scripts/llamacpp.sh builds for x86-64 Linux; elsewhere: pip install -e '.[llamacpp]'" >&2
+  exit 1
 fi
 if ! ls "$CACHE"/llama_cpp_python-*.whl >/dev/null 2>&1; then
   echo "building llama-cpp-python $VERSION for any AVX2 CPU, with an AVX-512 VNNI variant (about 9 minutes on" \
        "2 cores, once per machine)" >&2
+  if [ -z "$CMAKE" ]; then  # the variants are built with cmake directly; pip's wheel of it serves as well
+    "$PY" -m pip install -q "cmake>=3.21" && CMAKE=.venv/bin/cmake
+  fi
   rm -rf "$CACHE.tmp" && mkdir -p "$CACHE.tmp/src"
-  "$PY" -m pip download -q --no-deps --no-binary :all: -d "$CACHE.tmp/src" "llama-cpp-python==$VERSION"
+  "$PY" -m pip download -q --no-deps --no-binary llama-cpp-python -d "$CACHE.tmp/src" "llama-cpp-python==$VERSION"
   SDIST=$(ls "$CACHE.tmp"/src/llama_cpp_python-*.tar.gz)
   CMAKE_ARGS="$BASE -DGGML_BACKEND_DL=ON" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" \
     "$PY" -m pip wheel -q --no-deps --no-cache-dir -w "$CACHE.tmp" "$SDIST"
@@ -38,14 +46,16 @@ if ! ls "$CACHE"/llama_cpp_python-*.whl >/dev/null 2>&1; then
   LLAMA=$(ls -d "$CACHE.tmp"/src/llama_cpp_python-*/vendor/llama.cpp)
   for v in "${VARIANTS[@]}"; do
     name=${v%%=*}
+    log=$CACHE.tmp/build-$name.log
     # shellcheck disable=SC2086  # the flags are words
-    cmake -S "$LLAMA" -B "$CACHE.tmp/build-$name" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON \
-      -DGGML_BACKEND_DL=ON $BASE ${v#*=} -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
-      -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON \
-      -DCMAKE_INSTALL_RPATH='$ORIGIN' >"$CACHE.tmp/build-$name.log" 2>&1
-    cmake --build "$CACHE.tmp/build-$name" --target ggml-cpu -j "$(nproc)" >>"$CACHE.tmp/build-$name.log" 2>&1
+    { "$CMAKE" -S "$LLAMA" -B "$CACHE.tmp/build-$name" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON \
+        -DGGML_BACKEND_DL=ON $BASE ${v#*=} -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
+        -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON \
+        -DCMAKE_INSTALL_RPATH='$ORIGIN' \
+      && "$CMAKE" --build "$CACHE.tmp/build-$name" --target ggml-cpu -j "$(nproc)"; } >"$log" 2>&1 \
+      || { tail -20 "$log" >&2; echo "error: building the $name variant of llama.cpp failed; log: $log" >&2; exit 1; }
     cp "$CACHE.tmp/build-$name/bin/libggml-cpu.so" "$CACHE.tmp/libggml-cpu-$name.so"
-    rm -rf "$CACHE.tmp/build-$name" "$CACHE.tmp/build-$name.log"
+    rm -rf "$CACHE.tmp/build-$name" "$log"
   done
   rm -rf "$CACHE.tmp/src"
   rm -rf "$CACHE" && mv "$CACHE.tmp" "$CACHE"   # the folder appears only once the wheel is whole
@@ -53,5 +63,5 @@ fi
 "$PY" -m pip install -q --force-reinstall --no-deps "$CACHE"/llama_cpp_python-*.whl
 LIB=$("$PY" -c "import importlib.util, pathlib; print(pathlib.Path(importlib.util.find_spec('llama_cpp').origin).parent / 'lib')")
 cp "$CACHE"/libggml-cpu-*.so "$LIB"/
-rm -f .venv/.llamacpp-portable .venv/.llamacpp-*-avx2-*
+rm -f .venv/.llamacpp-*
 touch "$MARK"

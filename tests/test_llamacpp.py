@@ -94,12 +94,16 @@ def test_the_cpu_code_loaded_is_the_best_this_cpu_runs(streamed):
     """scripts/llamacpp.sh builds llama.cpp's CPU code as libraries loaded at run time: AVX2 for any x86-64 CPU,
     an AVX-512 VNNI one that reads prompts faster (bench/README.md). A model answered above, so one was loaded;
     it must be the AVX-512 VNNI one exactly where the CPU has those instructions and the build ships it."""
+    import platform
+
     import llama_cpp
 
     from bot.backends.ggml_cpu import load_cpu_backend
 
+    if platform.machine() != "x86_64" or not (Path(llama_cpp.__file__).parent / "lib"
+                                               / "libggml-cpu-cascadelake.so").is_file():
+        pytest.skip("not scripts/llamacpp.sh's build (a plain pip install links in code for this CPU only)")
     info = load_cpu_backend()  # loads nothing more: the answer above loaded it; this reads what it is
     assert "AVX2 = 1" in info
-    shipped = (Path(llama_cpp.__file__).parent / "lib" / "libggml-cpu-cascadelake.so").is_file()
     wanted = {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd", "avx512_vnni"} <= _cpu_flags()
-    assert ("AVX512_VNNI = 1" in info) == (shipped and wanted), info
+    assert ("AVX512_VNNI = 1" in info) == wanted, info

@@ -150,13 +150,12 @@ def cmd_doctor(args) -> int:
 
     try:
         settings = load_settings(args.config)
-        if not settings.config_file:  # run from another folder: the defaults' seeds/ and index/ are not there
-            gone = [str(p) for p in settings.corpus_paths if not p.exists()]
-            report(not gone, f"config: no config.toml in {settings.root}, so the built-in defaults"
-                             + (f", whose corpus {gone[0]} does not exist: run from the bot's folder or pass "
-                                "--config" if gone else ""))
-        report(True, f"config: {settings.config_file or settings.root}  (embedder {settings.embedding.provider}, "
-                     f"LLM {Bot(settings).model_name})")
+        about = f"(embedder {settings.embedding.provider}, LLM {Bot(settings).model_name})"
+        # run from another folder without --config: the defaults' seeds/ and index/ are not there
+        gone = [str(p) for p in settings.corpus_paths if not p.exists()] if not settings.config_file else []
+        why = f", whose corpus {gone[0]} does not exist: run from the bot's folder or pass --config" if gone else ""
+        report(not gone, f"config: {settings.config_file}  {about}" if settings.config_file else
+               f"config: no config.toml in {settings.root}, so the built-in defaults {about}{why}")
     except BotError as exc:
         report(False, f"config: {exc}")
         return 1
@@ -228,7 +227,7 @@ def cmd_serve(args) -> int:
 
 @command
 def cmd_mcp(args) -> int:
-    """Serve the bot to MCP clients (Claude Desktop, IDEs, agents) over stdio: tools search and ask, documents.
+    """Serve the bot to MCP clients (Claude Desktop, IDEs, agents) over stdio: tools search, ask; documents.
 
     Over HTTP, `bot serve` has the same server at /mcp, behind server.api_key. See README, MCP.
     """

