@@ -39,10 +39,8 @@ def cmd_ingest(args) -> int:
     if args.json:
         _print_json(summary.__dict__)
     else:
-        for skip in summary.skipped:
-            print(f"skipped {skip}", file=sys.stderr)
-        for warning in summary.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
+        for line in [f"skipped {s}" for s in summary.skipped] + [f"warning: {w}" for w in summary.warnings]:
+            print(line, file=sys.stderr)
         print(summary.line())
     return 0
 
@@ -151,7 +149,6 @@ def cmd_doctor(args) -> int:
     try:
         settings = load_settings(args.config)
         about = f"(embedder {settings.embedding.provider}, LLM {Bot(settings).model_name})"
-        # run from another folder without --config: the defaults' seeds/ and index/ are not there
         gone = [str(p) for p in settings.corpus_paths if not p.exists()] if not settings.config_file else []
         why = f", whose corpus {gone[0]} does not exist: run from the bot's folder or pass --config" if gone else ""
         report(not gone, f"config: {settings.config_file}  {about}" if settings.config_file else
