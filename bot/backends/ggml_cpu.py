@@ -1,8 +1,8 @@
 """Loads llama.cpp's CPU code where the build keeps it apart from the rest (scripts/llamacpp.sh).
 
 Such a build (GGML_BACKEND_DL) holds one libggml-cpu library per instruction set: AVX2 for any x86-64 CPU
-of the last decade, and variants with AVX-512 VNNI or AVX-VNNI that read prompts faster where the CPU has
-them (bench/README.md). llama.cpp scores each against the CPU it runs on and loads the best one that can
+of the last decade, and one with AVX-512 VNNI that reads prompts about 1.5x faster where the CPU has it
+(bench/README.md). llama.cpp scores each against the CPU it runs on and loads the best one that can
 run; llama-cpp-python does not ask it to (abetlen/llama-cpp-python#2069), and without a CPU backend no model
 loads. Needs nothing but llama-cpp-python, so a bench in another venv can load this file by its path.
 """
