@@ -40,10 +40,12 @@ async def session(client: Client) -> dict:
     found = await client.call_tool("search", {"query": "Wen traf Tokajew in Moskau?", "k": 3})
     asked = await client.call_tool("ask", {"question": "Wen traf Tokajew in Moskau?"})
     empty = await client.call_tool("ask", {"question": "   "})
+    named = await client.call_tool("search", {"query": "Tokajew", "k": 1, "collection": "bot"})
+    nope = await client.call_tool("ask", {"question": "Wen traf Tokajew?", "collection": "nope"})
     resources = (await client.list_resources()).resources
     first = await client.read_resource(resources[0].uri)
     return {"tools": {t.name for t in tools.tools}, "search": found, "ask": asked, "empty": empty,
-            "resources": resources, "first": first.contents[0].text}
+            "named": named, "nope": nope, "resources": resources, "first": first.contents[0].text}
 
 
 def check(seen: dict) -> None:
@@ -62,6 +64,9 @@ def check(seen: dict) -> None:
     assert citation["quote"]  # the supporting sentence of the cited passage
 
     assert seen["empty"].is_error and "question is empty" in seen["empty"].content[0].text
+    # a collection by name, as /api's "collection" (it was ignored, answering from the default one)
+    assert not seen["named"].is_error and len(seen["named"].structured_content["results"]) == 1
+    assert seen["nope"].is_error and seen["nope"].content[0].text.endswith("there is no collection 'nope': one of bot")
     assert sorted(r.name for r in seen["resources"]) == sorted(p.name for p in SEEDS.iterdir())
     assert str(seen["resources"][0].uri).startswith("bot://documents/")
     assert len(seen["first"]) > 500  # the cleaned text of a seed article

@@ -10,6 +10,8 @@ from pydantic import Field
 from bot.errors import BotError
 
 DOC_URI = "bot://documents/"
+COLLECTION = Annotated[str | None, Field(description="the collection to answer from (default: the server's; the "
+                                                     "collections are those `bot collections` lists)")]
 INSTRUCTIONS = ("Answers questions from the user's own indexed documents, in the question's language. `ask` returns "
                 "an answer whose [n] markers point to `citations` (document, date and the supporting sentence); "
                 "`search` returns the passages only. Cite the documents when you use them.")
@@ -88,23 +90,31 @@ def build_mcp(bot):
     server = BotMCP(name="bot", title="bot: cited answers from your documents", version=version("bot"),
                     instructions=INSTRUCTIONS, log_level="WARNING")
 
+    def pick(collection: str | None):
+        """The Bot of a collection by name (as /api's "collection"); the server's own when none is named."""
+        if collection and collection not in bot.collections():
+            raise BotError(f"there is no collection {collection!r}: one of {', '.join(bot.collections())}")
+        return bot.for_collection(collection or None)
+
     @server.tool(description="Retrieval only (no LLM unless retrieval.translate is on): the passages of the "
                              "indexed documents that best match the query, best first, each with its document, "
                              "title, page (if any) and date.")
     @_tool_errors
     def search(query: Annotated[str, Field(description="what to look for, in any language")],
                k: Annotated[int | None, Field(ge=1, le=50, description="how many passages (default: the "
-                                                                     "config's retrieval.top_k)")] = None
-               ) -> dict[str, Any]:
-        query = bot.check_question(query)
-        return {"query": query, "results": [passage_json(s) for s in bot.search(query, k)]}
+                                                                     "config's retrieval.top_k)")] = None,
+               collection: COLLECTION = None) -> dict[str, Any]:
+        chosen = pick(collection)
+        query = chosen.check_question(query)
+        return {"query": query, "results": [passage_json(s) for s in chosen.search(query, k)]}
 
     @server.tool(description="Answer a question from the indexed documents, in the question's language. Each "
                              "claim carries [n] markers; citations[] resolves n to the document, date and the "
                              "supporting sentence. mode 'passages' means no LLM answered (warning says why).")
     @_tool_errors
-    def ask(question: Annotated[str, Field(description="the question, in any language")]) -> dict[str, Any]:
-        return answer_json(bot.ask(question))
+    def ask(question: Annotated[str, Field(description="the question, in any language")],
+            collection: COLLECTION = None) -> dict[str, Any]:
+        return answer_json(pick(collection).ask(question))
 
     return server
 
