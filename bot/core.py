@@ -19,7 +19,7 @@ from bot.answer.support import Vectors, answer_claims
 from bot.backends import build_chat
 from bot.config import Settings, load_settings
 from bot.documents import Documents
-from bot.errors import BotError, LLMUnavailable, QuestionError
+from bot.errors import EMPTY_INDEX, BotError, LLMUnavailable, QuestionError
 from bot.lang import question_lang
 from bot.types import Answer, Health, Source, Trace
 
@@ -66,7 +66,7 @@ class Bot(Documents):
                 from bot.retrieval.store import Index
 
                 if not create and not self.settings.store.url and not self.settings.store_path.exists():
-                    raise BotError("the index is empty: run `bot ingest` first")  # and leave no empty store
+                    raise BotError(EMPTY_INDEX)  # and leave no empty store on the way
                 embed = self._embedder()
                 self._client = self._client or chroma_client(self.settings)
                 dim = len(embed.get_query_embedding("dimension probe"))

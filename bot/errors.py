@@ -1,5 +1,8 @@
 """User-facing errors: one line that says what happened and what to do. Front ends map the type to a status."""
 
+# no index at store.path, or none of its documents left: the same words wherever it is found out
+EMPTY_INDEX = "the index is empty: run `bot ingest` first"
+
 
 class BotError(Exception):
     """An error shown to the user as one line, never as a traceback (an HTTP 503 unless a subclass says else)."""

@@ -82,14 +82,6 @@ def test_missing_gguf_file_falls_back_to_passages(folder, tmp_path):
     assert not ok and "llm.gguf_path" in line
 
 
-def _cpu_flags() -> set[str]:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            return next((set(line.split(":", 1)[1].split()) for line in f if line.startswith("flags")), set())
-    except OSError:
-        return set()
-
-
 def test_the_cpu_code_loaded_is_the_best_this_cpu_runs(streamed):
     """scripts/llamacpp.sh builds llama.cpp's CPU code as libraries loaded at run time: AVX2 for any x86-64 CPU,
     an AVX-512 VNNI one that reads prompts faster (bench/README.md). A model answered above, so one was loaded;
@@ -98,12 +90,12 @@ def test_the_cpu_code_loaded_is_the_best_this_cpu_runs(streamed):
 
     import llama_cpp
 
-    from bot.backends.ggml_cpu import load_cpu_backend
+    from bot.backends.ggml_cpu import cpu_flags, load_cpu_backend
 
     if platform.machine() != "x86_64" or not (Path(llama_cpp.__file__).parent / "lib"
                                                / "libggml-cpu-cascadelake.so").is_file():
         pytest.skip("not scripts/llamacpp.sh's build (a plain pip install links in code for this CPU only)")
     info = load_cpu_backend()  # loads nothing more: the answer above loaded it; this reads what it is
     assert "AVX2 = 1" in info
-    wanted = {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd", "avx512_vnni"} <= _cpu_flags()
+    wanted = {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd", "avx512_vnni"} <= (cpu_flags() or set())
     assert ("AVX512_VNNI = 1" in info) == wanted, info

@@ -74,6 +74,12 @@ def sources_text(answer: Answer) -> str:
     return (SOURCES_HEAD + "\n".join(lines) if lines else "") + note
 
 
+def _checked(answer: Answer) -> dict:
+    """What an OpenAI message or the stream's last chunk carries beside the text: citations, claims, warning."""
+    return {"citations": [c.to_json() for c in answer.citations], "claims": [c.to_json() for c in answer.claims],
+            "warning": answer.warning}
+
+
 def _usage(answer: Answer, deltas: int) -> dict:
     prompt = answer.trace.prompt_tokens if answer.trace else 0
     return {"prompt_tokens": prompt, "completion_tokens": deltas, "total_tokens": prompt + deltas}
@@ -127,9 +133,7 @@ def openai_router(engine: ThreadedBot, authorized) -> APIRouter:
             answer, deltas = await chosen.answer(question, history, fallback=False)
             if answer.cut_short:
                 raise from_bot_error(LLMUnavailable(answer.warning or "the answer was cut short"))
-            message = {"role": "assistant", "content": answer.answer + sources_text(answer),
-                       "citations": [c.to_json() for c in answer.citations],
-                       "claims": [c.to_json() for c in answer.claims], "warning": answer.warning}
+            message = {"role": "assistant", "content": answer.answer + sources_text(answer), **_checked(answer)}
             return {"id": cid, "object": "chat.completion", "created": now, "model": model_id,
                     "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}],
                     "usage": _usage(answer, deltas)}
@@ -164,9 +168,7 @@ def openai_router(engine: ThreadedBot, authorized) -> APIRouter:
                         deltas += 1
                         yield chunk({"content": item})
                         continue
-                    citations = [c.to_json() for c in item.citations]
-                    yield chunk({"content": sources_text(item), "citations": citations,
-                                 "claims": [c.to_json() for c in item.claims], "warning": item.warning}, "stop")
+                    yield chunk({"content": sources_text(item), **_checked(item)}, "stop")
                     if include_usage:
                         yield chunk(None, usage=_usage(item, deltas))
                     if item.cut_short:  # after streaming began: too late for a status code

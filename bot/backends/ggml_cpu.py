@@ -42,10 +42,17 @@ def _info(lib) -> str:
     return lib.llama_print_system_info().decode(errors="replace").strip()
 
 
-def _os_runs_avx512() -> bool:
-    """Whether Linux lists AVX-512 among the CPU's flags, which it does only when it saves that state too."""
+def cpu_flags() -> set[str] | None:
+    """The CPU's flags as Linux lists them (only those whose state the OS saves, for AVX-512); None elsewhere."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
-            return any(line.startswith("flags") and " avx512f" in line for line in f)
-    except OSError:  # not Linux: llama.cpp's own scoring decides
-        return True
+            return next((set(line.split(":", 1)[1].split()) for line in f if line.startswith("flags")), set())
+    except OSError:
+        return None
+
+
+def _os_runs_avx512() -> bool:
+    """Whether Linux lists AVX-512, which it does only when it saves that state too (elsewhere: llama.cpp's
+    own scoring decides)."""
+    flags = cpu_flags()
+    return flags is None or "avx512f" in flags

@@ -5,7 +5,7 @@ import functools
 import time
 from typing import Any
 
-from bot.errors import BotError
+from bot.errors import EMPTY_INDEX, BotError
 from bot.types import DocRecord
 
 PAGE = 2000  # Chroma get() page size: large corpora are read in pages, never in one call
@@ -77,7 +77,7 @@ class Index:
                 self.docs = client.get_collection(f"{name}_docs", embedding_function=None)
                 self.sents = client.get_collection(f"{name}_sents", embedding_function=None)
             except Exception:  # chromadb raises NotFoundError/ValueError depending on version and client
-                raise BotError("the index is empty: run `bot ingest` first") from None
+                raise BotError(EMPTY_INDEX) from None
         built = self.chunks.metadata or {}
         if built.get("embedder") != embedder_id or int(built.get("dim", dim)) != dim:
             raise BotError(
@@ -167,7 +167,7 @@ class Index:
         """Chunks ranked by their best-matching sentence: (chunk id, cosine similarity), current ones only."""
         count = self.sents.count()
         if not count:  # every document removed: say so, as for no index, rather than answer from nothing
-            raise BotError("the index is empty: run `bot ingest` first")
+            raise BotError(EMPTY_INDEX)
         res = self.sents.query(query_embeddings=[vector], n_results=min(count, n * 4),
                                include=["metadatas", "distances"])
         best: dict[str, float] = {}
